@@ -1,0 +1,160 @@
+"""The configuration models: environments, stages, layer settings and budgets.
+
+``releasegate.toml`` maps onto :class:`Config`. Layer settings are carried as raw tables
+here and validated by each layer's own settings model (see ``releasegate.layers``);
+budgets are carried as raw values and validated by ``gates``. Loading, discovery and
+precedence live in ``releasegate.configfile``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+LAYER_NAMES: tuple[str, ...] = ("smoke", "contract", "e2e", "load", "web")
+
+BudgetValue = str | list[str] | dict[str, Any]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class PageCheck(_Strict):
+    """A critical page or endpoint the smoke layer probes."""
+
+    path: str
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    status: int = 200
+    contains: str | None = Field(default=None, description="Text the body must contain.")
+    name: str | None = None
+
+    @property
+    def check_id(self) -> str:
+        return self.name or f"{self.method} {self.path}"
+
+
+class LoginFlow(_Strict):
+    """Obtain a bearer token by logging in once; credentials come from environment variables."""
+
+    path: str = "/api/auth/login"
+    username_env: str
+    password_env: str
+    username_field: str = "email"
+    password_field: str = "password"
+    token_field: str = "access_token"
+
+
+class AuthConfig(_Strict):
+    token_env: str | None = Field(default=None, description="Env var holding a bearer token.")
+    login: LoginFlow | None = None
+
+
+class Environment(_Strict):
+    name: str = ""
+    base_url: str | None = None
+    embedded: bool = Field(default=False, description="Start fixtures/promptlib on a free port.")
+    faults: list[str] = Field(default_factory=list, description="Faults for the embedded target.")
+    production: bool = False
+    openapi: str = Field(default="/openapi.json", description="Spec path on the target, a URL or a file.")
+    health_path: str = "/health"
+    version_path: str = "/version"
+    expect_version: str | None = None
+    pages: list[PageCheck] = Field(default_factory=list)
+    endpoints: list[PageCheck] = Field(default_factory=list)
+    headers_from_env: dict[str, str] = Field(
+        default_factory=dict, description="Header name -> environment variable holding its value."
+    )
+    auth: AuthConfig | None = None
+    allow_production_writes: bool = False
+    layers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per-environment overrides of [layers.*] settings."
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, v: str | None) -> str | None:
+        return v.rstrip("/") if v else v
+
+    def resolved_headers(self, environ: dict[str, str] | None = None) -> dict[str, str]:
+        env = os.environ if environ is None else environ
+        return {h: env[var] for h, var in self.headers_from_env.items() if var in env}
+
+    def secret_env_names(self) -> list[str]:
+        """Names of environment variables whose values must never be printed."""
+        names = list(self.headers_from_env.values())
+        if self.auth:
+            if self.auth.token_env:
+                names.append(self.auth.token_env)
+            if self.auth.login:
+                names += [self.auth.login.username_env, self.auth.login.password_env]
+        return names
+
+
+class Stage(_Strict):
+    layers: list[str]
+    description: str = ""
+
+    @field_validator("layers")
+    @classmethod
+    def _known_layers(cls, v: list[str]) -> list[str]:
+        unknown = [name for name in v if name not in LAYER_NAMES]
+        if unknown:
+            raise ValueError(f"unknown layer(s) {unknown}; known layers are {list(LAYER_NAMES)}")
+        return v
+
+
+class HistoryConfig(_Strict):
+    path: str = "reports/history.sqlite"
+    enabled: bool = True
+
+
+class NotifyConfig(_Strict):
+    webhook_env: str | None = Field(default=None, description="Env var holding a Slack-compatible URL.")
+
+
+def _default_environments() -> dict[str, Environment]:
+    return {"demo": Environment(name="demo", embedded=True)}
+
+
+def _default_stages() -> dict[str, Stage]:
+    return {
+        "pre-deploy": Stage(layers=["smoke", "contract", "e2e", "load", "web"]),
+        "post-deploy": Stage(layers=["smoke", "e2e"]),
+    }
+
+
+class Config(_Strict):
+    default_environment: str = "demo"
+    default_stage: str = "pre-deploy"
+    report_dir: str = "reports"
+    environments: dict[str, Environment] = Field(default_factory=_default_environments)
+    stages: dict[str, Stage] = Field(default_factory=_default_stages)
+    layers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Settings per layer, validated by the layer's own model."
+    )
+    budgets: dict[str, BudgetValue] = Field(default_factory=dict)
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    source: str | None = Field(default=None, exclude=True, description="File it was read from.")
+
+    def model_post_init(self, __context: Any) -> None:
+        for name, env in self.environments.items():
+            if not env.name:
+                env.name = name
+
+    def layer_settings(self, layer: str, environment: Environment) -> dict[str, Any]:
+        """The raw settings of one layer: [layers.X] overlaid by [environments.E.layers.X]."""
+        return _deep_merge(self.layers.get(layer, {}), environment.layers.get(layer, {}))
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -1,0 +1,124 @@
+"""What every layer is: a name, a settings model, a metric catalogue and a ``run`` function.
+
+A layer module (``releasegate/layers/<name>.py``) exposes ``SPEC: LayerSpec``. Importing it
+must be cheap (no tool imports at module level: Locust in particular must never be
+imported into this process). ``run(ctx)`` runs the tool, writes raw artifacts under
+``ctx.artifact_dir`` and returns a :class:`~releasegate.results.LayerResult` with records
+(evidence) and samples (data for gates). It raises :class:`~releasegate.errors.LayerError`
+or returns ``status=error`` when its data cannot be trusted; the engine turns any other
+exception into an error result too, so a crash is never a pass.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from releasegate.config import Environment
+from releasegate.results import LayerResult, MetricKind
+
+
+class LayerSettings(BaseModel):
+    """Base for each layer's settings model (``[layers.<name>]`` in releasegate.toml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timeout_s: float = 600.0
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric a layer publishes and budgets may name (``<layer>.<metric>{tag:value}``)."""
+
+    kind: MetricKind
+    unit: str
+    description: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AbortRule:
+    """A live stop condition derived by gates from an error-level budget marked ``abort``.
+
+    The layer evaluates it on its own per-second time-series: when ``aggregation`` of
+    ``metric`` (restricted to ``tags``, globs allowed) over the last ``window_s`` seconds
+    breaks ``op threshold`` after ``grace_s`` seconds from the start, the layer stops early
+    and sets ``LayerResult.aborted`` to a sentence naming ``key`` and ``expr``.
+    Thresholds are in base units (seconds, fractions 0..1, counts).
+    """
+
+    key: str
+    expr: str
+    metric: str
+    aggregation: str  # "avg", "min", "max", "median", "p(95)", "rate", "count", "rps"
+    op: str  # "<", "<=", ">", ">=", "==", "!="
+    threshold: float
+    tags: Mapping[str, str] = field(default_factory=dict)
+    window_s: float = 10.0
+    grace_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Run-wide switches that layers may honour."""
+
+    allow_production: bool = False
+    allow_production_load: bool = False
+    max_rate: float | None = None
+    expect_version: str | None = None
+    workers: int | None = None
+    shard: tuple[int, int] | None = None
+    headed: bool = False
+    slow_mo_ms: int = 0
+    load_profile: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _print_progress(message: str) -> None:
+    print(message, flush=True)
+
+
+@dataclass
+class LayerContext:
+    run_id: str
+    stage: str
+    environment: Environment
+    base_url: str
+    settings: LayerSettings
+    run_dir: Path
+    artifact_dir: Path
+    options: RunOptions = field(default_factory=RunOptions)
+    secrets: list[str] = field(default_factory=list)
+    progress: Callable[[str], None] = _print_progress
+    deadline: float | None = None  # time.monotonic() value
+    abort_rules: tuple[AbortRule, ...] = ()
+
+    def remaining_s(self, default: float | None = None) -> float | None:
+        if self.deadline is None:
+            return default
+        return max(0.0, self.deadline - time.monotonic())
+
+    def rel(self, path: Path) -> str:
+        """A path as stored in records: relative to the run directory."""
+        return path.resolve().relative_to(self.run_dir.resolve()).as_posix()
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    summary: str
+    settings_model: type[LayerSettings]
+    metrics: Mapping[str, MetricSpec]
+    run: Callable[[LayerContext], LayerResult]
+    writes: bool = False  # sends writes or load: refused on production unless allowed

@@ -1,0 +1,31 @@
+"""Fixtures shared by the harness's own tests: the reference target, started once per set of faults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fixtures.promptlib.launcher import RunningApp, start
+
+
+@pytest.fixture(scope="session")
+def start_promptlib() -> Iterator[Callable[..., RunningApp]]:
+    """A factory: ``start_promptlib("latency=300ms", commit="abc")``. One instance per argument set
+    per session (do not mutate shared seeded data in ways other tests depend on)."""
+    running: dict[tuple[str, str | None], RunningApp] = {}
+
+    def _start(faults: str = "", *, commit: str | None = None) -> RunningApp:
+        key = (faults, commit)
+        if key not in running:
+            running[key] = start(faults=faults or None, commit=commit)
+        return running[key]
+
+    yield _start
+    for app in running.values():
+        app.stop()
+
+
+@pytest.fixture(scope="session")
+def promptlib(start_promptlib: Callable[..., RunningApp]) -> RunningApp:
+    """The clean reference target, shared by the whole session."""
+    return start_promptlib()

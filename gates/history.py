@@ -1,0 +1,319 @@
+"""The run history: a SQLite file (stdlib ``sqlite3``) holding every judged run.
+
+Per run: its info, fingerprint and decision; per budget: status, observed value and limit
+(and, for one value of a glob key, the key as written in ``pattern_key``);
+per metric series: a bounded copy of the observations, enough for baselines and the
+statistical comparison (trends with more than ``MAX_VALUES`` raw values are kept as at most
+``MAX_VALUES`` weighted points of their distribution; rates as two counts; counters as their
+sum). Timelines and records are not kept: they stay in the run directory.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gates.fingerprint import digest, fingerprint
+from gates.model import Verdict
+from releasegate.results import LayerResult, LayerStatus, MetricKind, RunInfo, RunResult, Samples
+
+MAX_VALUES = 1000
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    environment TEXT NOT NULL, stage TEXT NOT NULL, commit_sha TEXT, load_profile TEXT,
+    fingerprint TEXT NOT NULL, fingerprint_json TEXT NOT NULL, decision TEXT NOT NULL,
+    info_json TEXT NOT NULL, layers_json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_by_env ON runs (environment, stage, started_at);
+CREATE TABLE IF NOT EXISTS budgets (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE, key TEXT NOT NULL, expr TEXT NOT NULL,
+    level TEXT NOT NULL, status TEXT NOT NULL, observed REAL, limit_value REAL, unit TEXT, samples INTEGER,
+    pattern_key TEXT);
+CREATE TABLE IF NOT EXISTS series (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE, layer TEXT NOT NULL, metric TEXT NOT NULL,
+    tags_json TEXT NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, duration_s REAL,
+    values_json TEXT NOT NULL, buckets_json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS series_by_run ON series (run_id);
+"""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    run_id: str
+    started_at: datetime
+    environment: str
+    stage: str
+    commit: str | None
+    decision: str
+    fingerprint: dict[str, Any]
+    digest: str
+
+
+class History:
+    """A history file; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.executescript(SCHEMA)
+        self._add_column("budgets", "pattern_key", "TEXT")
+
+    def _add_column(self, table: str, column: str, kind: str) -> None:
+        """Bring a history file written by an older version up to date."""
+        columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+        if column in columns:
+            return
+        try:
+            with self.db:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):
+                raise
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing -----------------------------------------------------------------------------
+    def record(self, run: RunResult, verdict: Verdict, *, now: datetime | None = None) -> None:
+        """File (or re-file) a judged run."""
+        info = run.info
+        fp = fingerprint(run)
+        layers = [
+            {
+                "layer": lr.layer,
+                "status": lr.status.value,
+                "started_at": lr.started_at.isoformat(),
+                "finished_at": lr.finished_at.isoformat() if lr.finished_at else None,
+            }
+            for lr in run.layers
+        ]
+        with self.db:
+            self.db.execute("DELETE FROM runs WHERE run_id = ?", (info.run_id,))
+            self.db.execute(
+                "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    info.run_id,
+                    _iso(info.started_at),
+                    _iso(now or datetime.now(UTC)),
+                    info.environment,
+                    info.stage,
+                    info.commit,
+                    fp["load_profile"],
+                    digest(fp),
+                    json.dumps(fp, sort_keys=True, default=str),
+                    verdict.decision.value,
+                    info.model_dump_json(),
+                    json.dumps(layers),
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO budgets (run_id, key, expr, level, status, observed, limit_value, unit, samples,"
+                " pattern_key) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        info.run_id,
+                        b.key,
+                        b.expr,
+                        b.level,
+                        b.status.value,
+                        b.observed,
+                        b.limit,
+                        b.unit,
+                        b.samples,
+                        b.pattern_key,
+                    )
+                    for b in verdict.budgets
+                ],
+            )
+            self.db.executemany(
+                "INSERT INTO series VALUES (?,?,?,?,?,?,?,?,?)",
+                [(info.run_id, lr.layer, *_bounded(s)) for lr in run.layers for s in lr.samples],
+            )
+
+    # -- reading -----------------------------------------------------------------------------
+    def runs(
+        self,
+        *,
+        environment: str | None = None,
+        stage: str | None = None,
+        decisions: tuple[str, ...] | None = None,
+        limit: int | None = None,
+    ) -> list[StoredRun]:
+        """Stored runs, newest first."""
+        sql = (
+            "SELECT run_id, started_at, environment, stage, commit_sha, decision, fingerprint_json, "
+            "fingerprint FROM runs WHERE 1=1"
+        )
+        args: list[Any] = []
+        for column, value in (("environment", environment), ("stage", stage)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        if decisions:
+            sql += f" AND decision IN ({','.join('?' * len(decisions))})"
+            args += list(decisions)
+        sql += " ORDER BY started_at DESC, recorded_at DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        with closing(self.db.execute(sql, args)) as cur:
+            return [
+                StoredRun(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], json.loads(r[6]), r[7])
+                for r in cur.fetchall()
+            ]
+
+    def get(self, run_id: str) -> StoredRun | None:
+        return next((r for r in self.runs() if r.run_id == run_id), None)
+
+    def load(self, run_id: str) -> RunResult:
+        """A stored run as a RunResult holding its (bounded) samples; KeyError when unknown."""
+        with closing(
+            self.db.execute("SELECT info_json, layers_json FROM runs WHERE run_id = ?", (run_id,))
+        ) as cur:
+            row = cur.fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        info = RunInfo.model_validate_json(row[0])
+        layers = {
+            d["layer"]: LayerResult(
+                layer=d["layer"],
+                status=LayerStatus(d["status"]),
+                started_at=datetime.fromisoformat(d["started_at"]),
+                finished_at=_parse(d["finished_at"]),
+            )
+            for d in json.loads(row[1])
+        }
+        sql = (
+            "SELECT layer, metric, tags_json, kind, unit, duration_s, values_json, buckets_json FROM series "
+            "WHERE run_id = ?"
+        )
+        with closing(self.db.execute(sql, (run_id,))) as cur:
+            for layer, metric, tags, kind, unit, duration, values, buckets in cur.fetchall():
+                target = layers.setdefault(layer, LayerResult(layer=layer, status=LayerStatus.OK))
+                target.samples.append(
+                    Samples(
+                        metric=metric,
+                        kind=MetricKind(kind),
+                        unit=unit,
+                        tags=json.loads(tags),
+                        duration_s=duration,
+                        values=json.loads(values),
+                        buckets=[tuple(b) for b in json.loads(buckets)],
+                    )
+                )
+        return RunResult(info=info, layers=list(layers.values()))
+
+    def series_over_time(
+        self, *, environment: str, layer: str, metric: str, stage: str | None = None
+    ) -> list[tuple[datetime, Samples]]:
+        """Every stored series of ``layer.metric`` in an environment, oldest first, with its run's start."""
+        sql = (
+            "SELECT r.started_at, s.tags_json, s.kind, s.unit, s.duration_s, s.values_json, s.buckets_json "
+            "FROM series s JOIN runs r ON r.run_id = s.run_id WHERE r.environment = ? AND s.layer = ? "
+            "AND s.metric = ?"
+        )
+        args: list[Any] = [environment, layer, metric]
+        if stage is not None:
+            sql += " AND r.stage = ?"
+            args.append(stage)
+        with closing(self.db.execute(sql + " ORDER BY r.started_at", args)) as cur:
+            return [
+                (
+                    datetime.fromisoformat(r[0]),
+                    Samples(
+                        metric=metric,
+                        kind=MetricKind(r[2]),
+                        unit=r[3],
+                        tags=json.loads(r[1]),
+                        duration_s=r[4],
+                        values=json.loads(r[5]),
+                        buckets=[tuple(b) for b in json.loads(r[6])],
+                    ),
+                )
+                for r in cur.fetchall()
+            ]
+
+
+@contextmanager
+def opened(path: str | Path) -> Iterator[History]:
+    history = History(path)
+    try:
+        yield history
+    finally:
+        history.close()
+
+
+def _bounded(s: Samples) -> tuple[Any, ...]:
+    values: list[float] = list(s.values)
+    buckets: list[tuple[float, int]] = list(s.buckets)
+    if s.kind is MetricKind.RATE:
+        bad = sum(c for v, c in buckets if v) + sum(1 for v in values if v)
+        total = s.count
+        values, buckets = [], [(0.0, total - bad), (1.0, bad)]
+    elif s.kind is MetricKind.COUNTER:
+        values, buckets = [sum(values) + sum(v * c for v, c in buckets)], []
+    elif s.kind is MetricKind.GAUGE:
+        values = values[-MAX_VALUES:]
+        buckets = buckets[-MAX_VALUES:]
+    elif len(values) + len(buckets) > MAX_VALUES:
+        values, buckets = [], _compress(values, buckets, MAX_VALUES)
+    return (
+        s.metric,
+        json.dumps(s.tags, sort_keys=True),
+        s.kind.value,
+        s.unit,
+        s.duration_s,
+        json.dumps(values),
+        json.dumps(buckets),
+    )
+
+
+def _compress(values: list[float], buckets: list[tuple[float, int]], points: int) -> list[tuple[float, int]]:
+    """At most ``points`` (value, count) pairs: equal-count slices of the sorted observations,
+    each kept as its middle value with the slice's count (total count preserved)."""
+    pairs = sorted([(v, 1) for v in values] + [(v, c) for v, c in buckets if c > 0])
+    total = sum(c for _, c in pairs)
+    size = max(1, -(-total // points))
+    out: list[tuple[float, int]] = []
+    chunk: list[tuple[float, int]] = []
+    filled = 0
+    for value, count in pairs:
+        chunk.append((value, count))
+        filled += count
+        if filled >= size:
+            out.append((_middle(chunk, filled), filled))
+            chunk, filled = [], 0
+    if chunk:
+        out.append((_middle(chunk, filled), filled))
+    return out
+
+
+def _middle(chunk: list[tuple[float, int]], total: int) -> float:
+    seen = 0
+    for value, count in chunk:
+        seen += count
+        if seen * 2 >= total:
+            return value
+    return chunk[-1][0]
+
+
+def _iso(moment: datetime) -> str:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -1,0 +1,128 @@
+"""``run_gates``: judge a stored or fresh run, write every report, file it in the history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from gates.baseline import resolve_baseline
+from gates.budgets import validate_budgets
+from gates.evaluate import Baseline, judge
+from gates.history import History
+from gates.model import Verdict
+from gates.notify import notify_from_config
+from gates.reports.html import render_html
+from gates.reports.jsonout import render_json
+from gates.reports.junit import render_junit
+from gates.reports.markdown import render_markdown
+from gates.slo import SOURCE_LAYER, SOURCE_METRIC, attach_slo, events_from_samples, history_events
+from releasegate.config import Config
+from releasegate.errors import ConfigError, UsageError
+from releasegate.layers.base import LayerSpec
+from releasegate.results import LayerStatus, RunResult
+
+REPORTS = ("report.html", "summary.md", "junit.xml", "verdict.json")
+
+
+def default_layers() -> dict[str, LayerSpec]:
+    """The metric catalogue of every installed layer, plus the preflight checklist's."""
+    from releasegate.layers import available
+
+    specs = dict(available())
+    try:
+        from releasegate.preflight import PREFLIGHT_SPEC
+    except ImportError:
+        return specs
+    specs.setdefault(PREFLIGHT_SPEC.name, PREFLIGHT_SPEC)
+    return specs
+
+
+def load_run(run_dir: Path) -> RunResult:
+    """``RUN_DIR/results.json``; ConfigError naming the file when missing or invalid."""
+    path = run_dir / "results.json"
+    if not path.is_file():
+        raise ConfigError(f"{path} does not exist", hint="pass the directory of a run, e.g. reports/<run-id>")
+    try:
+        return RunResult.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not a releasegate results file: {str(exc).splitlines()[0]}") from None
+
+
+def run_gates(
+    run_dir: Path,
+    run: RunResult,
+    config: Config,
+    *,
+    baseline: str | None = None,
+    record_history: bool = True,
+    layers: Mapping[str, LayerSpec] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Verdict:
+    """Judge ``run``, write report.html, summary.md, junit.xml and verdict.json into ``run_dir``,
+    post the optional notification and file the run in the history."""
+    budgets = validate_budgets(config, default_layers() if layers is None else layers)
+    wants_history = config.history.enabled and (
+        record_history or baseline is not None or budgets.uses_baseline or budgets.slo_objective is not None
+    )
+    if baseline is not None and not config.history.enabled:
+        raise UsageError("--baseline needs the history, which [history] enabled = false switches off")
+    notes: list[str] = []
+    history = History(config.history.path) if wants_history else None
+    try:
+        chosen: Baseline | None = None
+        if baseline is not None and history is not None:
+            chosen = resolve_baseline(baseline, run, history)
+        elif budgets.uses_baseline and history is not None:
+            try:
+                chosen = resolve_baseline("last-pass", run, history)
+            except UsageError as exc:
+                notes.append(f"no baseline: {exc.message}")
+        judged = run
+        if budgets.slo_objective is not None:
+            judged = attach_slo(run, history, budgets.slo_objective)
+        verdict = judge(judged, budgets, baseline=chosen)
+        verdict.notes.extend(notes)
+        note = notify_from_config(config, verdict, run, environ)
+        if note:
+            verdict.notes.append(note)
+        write_reports(run_dir, verdict, judged, availability=_availability(run, history))
+        if record_history and history is not None:
+            history.record(run, verdict)
+    finally:
+        if history is not None:
+            history.close()
+    return verdict
+
+
+def write_reports(
+    run_dir: Path,
+    verdict: Verdict,
+    run: RunResult,
+    *,
+    availability: list[tuple[datetime, float]] | None = None,
+) -> dict[str, Path]:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    rendered = {
+        "report.html": render_html(verdict, run, availability=availability or []),
+        "summary.md": render_markdown(verdict),
+        "junit.xml": render_junit(verdict),
+        "verdict.json": render_json(verdict),
+    }
+    paths = {}
+    for name, text in rendered.items():
+        path = run_dir / name
+        path.write_text(text, encoding="utf-8")
+        paths[name] = path
+    return paths
+
+
+def _availability(run: RunResult, history: History | None) -> list[tuple[datetime, float]]:
+    events = history_events(history, run.info.environment) if history is not None else []
+    events = [e for e in events if e.at != run.info.started_at]
+    smoke = run.layer(SOURCE_LAYER)
+    if smoke is not None and smoke.status is LayerStatus.OK:
+        mine = [s for s in smoke.samples if s.metric == SOURCE_METRIC]
+        if mine:
+            events.append(events_from_samples(run.info.started_at, mine))
+    return [(e.at, e.good / e.total) for e in sorted(events, key=lambda e: e.at) if e.total]

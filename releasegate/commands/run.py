@@ -1,0 +1,194 @@
+"""``releasegate run``: config -> target -> layers -> gates -> verdict, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from releasegate import layers as registry
+from releasegate.config import Config, Environment
+from releasegate.configfile import Layered, layered, load_config
+from releasegate.engine import RunOutcome, execute, plan
+from releasegate.errors import UsageError
+from releasegate.exitcodes import ExitCode
+from releasegate.layers.base import AbortRule, RunOptions
+from releasegate.progress import Progress
+from releasegate.results import LayerStatus, RunResult, Status
+from releasegate.target import resolve, select_environment
+
+__all__ = ["RunSettings", "Verdict", "options_from_args", "resolve_settings", "run_command"]
+
+VERDICT_ENV = "RELEASEGATE_VERDICT"
+HOOK_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The run-wide settings after precedence (flag > RELEASEGATE_* > file > default)."""
+
+    environment: Environment
+    stage: Layered[str]
+    layers: Layered[list[str]] | None
+    report_dir: Layered[str]
+    expect_version: Layered[str | None]
+    demo_faults: Layered[list[str]]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the CLI prints and exits with."""
+
+    decision: str  # GO, GO (with warnings), NO-GO, INCONCLUSIVE
+    exit_code: ExitCode
+    reason: str
+
+
+def _csv(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _file_value(config: Config, name: str) -> Any:
+    return getattr(config, name) if name in config.model_fields_set else None
+
+
+def resolve_settings(args: argparse.Namespace, config: Config, environ: Mapping[str, str]) -> RunSettings:
+    base_url = layered("base_url", cli=args.base_url, default=None, environ=environ).value
+    env_name = layered("env", cli=args.env, default=None, environ=environ).value
+    env = select_environment(config, env_name=env_name, base_url=base_url, openapi=args.openapi)
+    stage = layered(
+        "stage",
+        cli=args.stage,
+        file=_file_value(config, "default_stage"),
+        default="pre-deploy",
+        environ=environ,
+    )
+    cli_layers = _csv(args.layers)
+    picked = layered("layers", cli=cli_layers, default=[], environ=environ, convert=_csv)
+    layers = picked if picked.value else None
+    report_dir = layered(
+        "report_dir",
+        cli=args.report_dir,
+        file=_file_value(config, "report_dir"),
+        default="reports",
+        environ=environ,
+    )
+    expect = layered(
+        "expect_version", cli=args.expect_version, file=env.expect_version, default=None, environ=environ
+    )
+    faults = layered(
+        "demo_faults",
+        cli=_csv(args.demo_faults),
+        file=env.faults or None,
+        default=[],
+        environ=environ,
+        convert=_csv,
+    )
+    return RunSettings(env, stage, layers, report_dir, expect, faults)
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        index, total = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {text!r}: expected i/n, e.g. 1/4") from None
+    if not 1 <= index <= total:
+        raise UsageError(f"--shard {text!r}: i must be between 1 and n")
+    return index, total
+
+
+def options_from_args(args: argparse.Namespace, settings: RunSettings) -> RunOptions:
+    return RunOptions(
+        allow_production=args.allow_production,
+        allow_production_load=args.allow_production_load,
+        max_rate=args.max_rate,
+        expect_version=settings.expect_version.value,
+        workers=args.workers,
+        shard=_shard(args.shard),
+        headed=args.headed,
+        slow_mo_ms=args.slow_mo,
+        load_profile=args.profile,
+        extra={"baseline": args.baseline, "history": not args.no_history},
+    )
+
+
+def run_command(
+    args: argparse.Namespace, *, out: TextIO | None = None, environ: Mapping[str, str] | None = None
+) -> ExitCode:
+    out = out or sys.stdout
+    env = os.environ if environ is None else environ
+    config = load_config(args.config, environ=env)
+    settings = resolve_settings(args, config, env)
+    options = options_from_args(args, settings)
+    the_plan = plan(
+        config,
+        settings.environment,
+        stage=settings.stage.value,
+        layers=settings.layers.value if settings.layers else None,
+        options=options,
+        report_dir=settings.report_dir.value,
+        abort_rules=_abort_rules(config),
+    )
+    progress = Progress(live=False if args.plain else None)
+    with resolve(settings.environment, faults=settings.demo_faults.value) as target:
+        outcome = execute(the_plan, target.base_url, on_event=progress, environ=env)
+    verdict = _judge(outcome, config, args)
+    report = outcome.run_dir / "report.html"
+    shown = report if report.exists() else outcome.run_dir / "results.json"
+    print(f"verdict: {verdict.decision}", file=out)
+    print(f"reason: {verdict.reason}", file=out)
+    if verdict.exit_code != ExitCode.GO:
+        for line in failing_lines(outcome.result):
+            print(line, file=out)
+    print(f"report: {shown}", file=out)
+    if verdict.exit_code == ExitCode.NO_GO and args.on_no_go:
+        _run_hook(args.on_no_go, outcome.run_dir / "verdict.json", env)
+    return verdict.exit_code
+
+
+def _abort_rules(config: Config) -> dict[str, tuple[AbortRule, ...]]:
+    """Validate every budget before anything runs (ConfigError, exit 2) and derive the live stop rules."""
+    from gates import abort_rules, validate_budgets
+    from gates.runner import default_layers
+
+    budgets = validate_budgets(config, default_layers())
+    return {name: abort_rules(budgets, name) for name in registry.LAYER_NAMES}
+
+
+def _judge(outcome: RunOutcome, config: Config, args: argparse.Namespace) -> Verdict:
+    from gates import run_gates
+
+    judged = run_gates(
+        outcome.run_dir, outcome.result, config, baseline=args.baseline, record_history=not args.no_history
+    )
+    return Verdict(judged.decision.label, ExitCode(judged.exit_code), judged.reason)
+
+
+def failing_lines(run: RunResult, limit: int = 5) -> list[str]:
+    """The failing checks and broken layers, one line each, for the end of the output."""
+    lines = [f"  layer {lr.layer}: {lr.error}" for lr in run.layers if lr.status == LayerStatus.ERROR]
+    bad = [r for lr in run.layers for r in lr.records if r.status in (Status.FAIL, Status.ERROR)]
+    lines += [f"  failed: [{r.layer}] {r.message or r.check}" for r in bad[:limit]]
+    if len(bad) > limit:
+        lines.append(f"  ... and {len(bad) - limit} more failing checks in the report")
+    return lines
+
+
+def _run_hook(command: str, verdict_path: Path, environ: Mapping[str, str]) -> None:
+    env = {**environ, VERDICT_ENV: str(verdict_path.resolve())}
+    try:
+        done = subprocess.run(command, shell=True, env=env, timeout=HOOK_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        print(f"warning: --on-no-go command timed out after {HOOK_TIMEOUT_S}s", file=sys.stderr)
+        return
+    if done.returncode != 0:
+        print(f"warning: --on-no-go command exited with {done.returncode}", file=sys.stderr)

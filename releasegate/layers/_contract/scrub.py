@@ -1,0 +1,89 @@
+"""Removing secrets from every file schemathesis wrote.
+
+Schemathesis masks the headers it knows are sensitive, but a server that echoes request
+headers (httpbin's ``/headers``, a debug endpoint) puts the token into response bodies,
+which end up in cassettes, NDJSON events (base64), JUnit messages and crash files. After the
+run every file under the layer's directory is rewritten with each secret replaced, in its
+plain, JSON-escaped and base64-inside-NDJSON forms.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from releasegate.redact import MASK
+
+__all__ = ["scrub_text", "scrub_tree"]
+
+
+def _forms(secrets: Sequence[str]) -> list[tuple[str, str]]:
+    forms: list[tuple[str, str]] = []
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        forms.append((secret, MASK))
+        escaped = json.dumps(secret)[1:-1]
+        if escaped != secret:
+            forms.append((escaped, MASK))
+    return forms
+
+
+def scrub_text(text: str, secrets: Sequence[str]) -> str:
+    for secret, mask in _forms(secrets):
+        text = text.replace(secret, mask)
+    return text
+
+
+def _scrub_b64(node: Any, secrets: Sequence[str]) -> Any:
+    if isinstance(node, dict):
+        if set(node) == {"$base64"} and isinstance(node["$base64"], str):
+            try:
+                raw = base64.b64decode(node["$base64"], validate=True)
+            except (binascii.Error, ValueError):
+                return node
+            text = raw.decode("utf-8", errors="surrogateescape")
+            if any(s in text for s in secrets):
+                cleaned = scrub_text(text, secrets).encode("utf-8", errors="surrogateescape")
+                return {"$base64": base64.b64encode(cleaned).decode("ascii")}
+            return node
+        return {k: _scrub_b64(v, secrets) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_scrub_b64(v, secrets) for v in node]
+    return node
+
+
+def _scrub_ndjson(text: str, secrets: Sequence[str]) -> str:
+    out: list[str] = []
+    for line in text.splitlines():
+        cleaned = line
+        if "$base64" in line:
+            with contextlib.suppress(ValueError):
+                cleaned = json.dumps(_scrub_b64(json.loads(line), secrets))
+        out.append(cleaned)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def scrub_file(path: Path, secrets: Sequence[str]) -> bool:
+    """Rewrite ``path`` without secrets; True when it changed."""
+    try:
+        original = path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return False
+    text = _scrub_ndjson(original, secrets) if path.suffix == ".ndjson" else original
+    text = scrub_text(text, secrets)
+    if text == original:
+        return False
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    return True
+
+
+def scrub_tree(root: Path, secrets: Iterable[str]) -> list[Path]:
+    """Scrub every file under ``root``; the files that held a secret."""
+    usable = [s for s in secrets if s and len(s) >= 4]
+    if not usable or not root.exists():
+        return []
+    return [p for p in sorted(root.rglob("*")) if p.is_file() and scrub_file(p, usable)]

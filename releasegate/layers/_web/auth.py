@@ -1,0 +1,92 @@
+"""Request headers for Lighthouse: the environment's headers for every page, credentials for
+pages marked ``auth = true``. Every value is also returned as a secret to scrub from reports."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from releasegate.errors import LayerError
+from releasegate.layers._web.settings import WebSettings
+from releasegate.layers.base import LayerContext
+
+
+@dataclass(frozen=True)
+class Credentials:
+    common: Mapping[str, str] = field(default_factory=dict)
+    private: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    missing: str | None = None  # why pages with auth = true cannot be signed in
+
+    def headers_for(self, auth: bool) -> dict[str, str]:
+        return {**self.common, **self.private} if auth else dict(self.common)
+
+
+def resolve(
+    ctx: LayerContext, settings: WebSettings, environ: Mapping[str, str] | None = None
+) -> Credentials:
+    env = os.environ if environ is None else environ
+    common = ctx.environment.resolved_headers(dict(env))
+    cookies: list[str] = []
+    secrets: list[str] = [*ctx.secrets, *common.values()]
+    missing: list[str] = []
+    if settings.cookie_env:
+        value = env.get(settings.cookie_env)
+        if value:
+            cookies.append(value)
+            secrets += [value, *(part.split("=", 1)[-1].strip() for part in value.split(";"))]
+        else:
+            missing.append(f"environment variable {settings.cookie_env} (cookie_env) is not set")
+    if settings.session_cookie:
+        token, creds = _token(ctx, env)
+        secrets += creds
+        if token:
+            cookies.append(f"{settings.session_cookie}={token}")
+            secrets.append(token)
+        else:
+            missing.append("session_cookie is set but the environment has no [auth] token_env or login")
+    if not settings.cookie_env and not settings.session_cookie:
+        missing.append("no credentials configured: set cookie_env or session_cookie in [layers.web]")
+    private = {"Cookie": "; ".join(cookies)} if cookies else {}
+    kept = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
+    return Credentials(common, private, kept, None if cookies else "; ".join(missing))
+
+
+def _token(ctx: LayerContext, env: Mapping[str, str]) -> tuple[str | None, list[str]]:
+    auth = ctx.environment.auth
+    if auth is None:
+        return None, []
+    if auth.token_env and env.get(auth.token_env):
+        return env[auth.token_env], []
+    login = auth.login
+    if login is None:
+        return None, []
+    user, password = env.get(login.username_env), env.get(login.password_env)
+    if not user or not password:
+        raise LayerError(
+            "web",
+            "cannot sign in for pages with auth = true: "
+            f"{login.username_env} / {login.password_env} are not set",
+            hint="export the persona's credentials, or drop auth = true from the page",
+        )
+    import httpx
+
+    url = ctx.base_url.rstrip("/") + login.path
+    try:
+        response = httpx.post(
+            url, json={login.username_field: user, login.password_field: password}, timeout=15.0
+        )
+    except httpx.HTTPError as exc:
+        raise LayerError("web", f"sign-in at {url} failed: {type(exc).__name__}") from None
+    if response.status_code >= 400:
+        raise LayerError(
+            "web",
+            f"sign-in at POST {login.path} answered HTTP {response.status_code}",
+            hint=f"check the credentials in {login.username_env} / {login.password_env}",
+        )
+    try:
+        token = response.json()[login.token_field]
+    except (ValueError, KeyError, TypeError):
+        raise LayerError("web", f"sign-in response has no {login.token_field!r} field") from None
+    return str(token), [user, password]

@@ -1,0 +1,275 @@
+"""The load layer: Locust in its own processes, judged on exact HDR statistics.
+
+``run(ctx)`` picks a profile, writes a plan for the recorder plugin (``suites/load/recorder.py``),
+starts ``python -m locust`` (one process, or a loopback master with ``ctx.options.workers``
+workers), scrapes the target's Prometheus metrics before and after, and turns the results file
+the recorder wrote into Samples for gates and Records for people. Locust is never imported here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import metadata
+from typing import Any
+
+from releasegate.errors import ConfigError
+from releasegate.layers._load import collect, launcher, prom
+from releasegate.layers._load.abort import Rule, check_supported
+from releasegate.layers._load.profiles import DEFAULT_PROFILES, Endpoint, LoadSettings, Profile
+from releasegate.layers.base import LayerContext, LayerSpec, MetricSpec
+from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, utcnow
+
+_EP = ("endpoint", "method")
+
+METRICS: dict[str, MetricSpec] = {
+    "http_req_duration": MetricSpec(
+        MetricKind.TREND, "s", "Response time per request (exact HDR, 3 sig. figs)", _EP
+    ),
+    "http_req_failed": MetricSpec(MetricKind.RATE, "ratio", "Share of failed requests", _EP),
+    "http_reqs": MetricSpec(MetricKind.COUNTER, "", "Requests sent", _EP),
+    "rps": MetricSpec(MetricKind.GAUGE, "", "Requests per second over the whole run"),
+    "achieved_rate": MetricSpec(
+        MetricKind.GAUGE, "ratio", "Achieved / target arrival rate (open-model profiles)"
+    ),
+    "schedule_lag": MetricSpec(MetricKind.TREND, "s", "Actual minus intended start of a paced request", _EP),
+    "http_req_corrected": MetricSpec(
+        MetricKind.TREND, "s", "Response time from the intended start (coordinated omission corrected)", _EP
+    ),
+    "server_requests": MetricSpec(
+        MetricKind.COUNTER, "", "Requests the server counted (Prometheus)", ("endpoint", "status", "source")
+    ),
+    "server_req_duration": MetricSpec(
+        MetricKind.TREND, "s", "Server-side latency (Prometheus buckets, coarse)", ("endpoint", "source")
+    ),
+}
+
+
+def profiles(settings: LoadSettings) -> dict[str, Profile]:
+    return {**DEFAULT_PROFILES, **settings.profiles}
+
+
+def _guard(ctx: LayerContext) -> None:
+    env = ctx.environment
+    if env.production and not (ctx.options.allow_production_load and ctx.options.max_rate):
+        raise ConfigError(
+            f"environment {env.name or ctx.base_url!r} is marked production: the load layer refuses it",
+            key="load",
+            hint="pass --allow-production-load together with --max-rate N (requests per second), "
+            "or run the load layer against a staging environment",
+        )
+
+
+def _rules(ctx: LayerContext) -> list[Rule]:
+    rules = [
+        Rule.from_any(r) for r in ctx.abort_rules if r.key.startswith("load.") or r.metric.startswith("load.")
+    ]
+    for rule in rules:
+        problem = check_supported(rule)
+        if problem:
+            raise ConfigError(
+                problem,
+                key=rule.key,
+                hint="abort = true works on http_req_duration, "
+                "http_req_failed and http_reqs with endpoint/method tags",
+            )
+    return rules
+
+
+def _endpoints(ctx: LayerContext, settings: LoadSettings) -> list[Endpoint]:
+    if settings.endpoints:
+        return settings.endpoints
+    env = ctx.environment
+    if env.endpoints:
+        return [Endpoint(method=p.method, path=p.path, name=p.name) for p in env.endpoints]
+    return [Endpoint(method="GET", path=env.health_path)]
+
+
+def _headers(ctx: LayerContext) -> dict[str, str]:
+    headers = ctx.environment.resolved_headers()
+    auth = ctx.environment.auth
+    if auth and auth.token_env:
+        token = os.environ.get(auth.token_env)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def _scrape(ctx: LayerContext, settings: LoadSettings, headers: dict[str, str]) -> prom.Series | None:
+    sm = settings.server_metrics
+    if not sm.enabled:
+        return None
+    return prom.scrape(ctx.base_url.rstrip("/") + sm.path, sm.timeout_s, headers)
+
+
+def _error(ctx: LayerContext, started: Any, message: str, meta: dict[str, Any]) -> LayerResult:
+    return LayerResult(
+        layer="load",
+        status=LayerStatus.ERROR,
+        started_at=started,
+        finished_at=utcnow(),
+        error=ctx.redact(message),
+        meta=meta,
+    )
+
+
+def run(ctx: LayerContext) -> LayerResult:
+    started = utcnow()
+    settings = ctx.settings if isinstance(ctx.settings, LoadSettings) else LoadSettings.model_validate({})
+    _guard(ctx)
+    all_profiles = profiles(settings)
+    name = ctx.options.load_profile or settings.profile
+    if name not in all_profiles:
+        raise ConfigError(
+            f"unknown load profile {name!r}",
+            key="layers.load.profile",
+            hint=f"known profiles: {', '.join(sorted(all_profiles))}",
+        )
+    profile = all_profiles[name]
+    rules = _rules(ctx)
+    locustfile = launcher.resolve_locustfile(settings.locustfile)
+    if not locustfile.is_file():
+        raise ConfigError(
+            f"locustfile {str(locustfile)!r} does not exist",
+            key="layers.load.locustfile",
+            hint="use 'generic', 'promptlib' or a path to a locustfile that imports suites.load.recorder",
+        )
+    art = ctx.artifact_dir
+    art.mkdir(parents=True, exist_ok=True)
+    target_rate = profile.arrival_rate
+    max_rate = ctx.options.max_rate
+    out, live = art / "results.json", art / "live.json"
+    out.unlink(missing_ok=True)
+    workers = max(0, int(ctx.options.workers or 0))
+    plan = {
+        "out": str(out),
+        "live": str(live),
+        "profile": profile.model_dump(mode="json"),
+        "endpoints": [
+            e.model_dump(mode="json", by_alias=True, exclude_none=True) for e in _endpoints(ctx, settings)
+        ],
+        "abort_rules": [r.as_dict() for r in rules],
+        "max_rate": max_rate,
+    }
+    meta: dict[str, Any] = {
+        "profile": name,
+        "profile_settings": plan["profile"],
+        "workers": workers,
+        "locustfile": str(locustfile),
+        "locust": _version("locust"),
+        "max_rate": max_rate,
+    }
+    first = profile.stages[0] if profile.stages else None
+    headers = _headers(ctx)
+    before = _scrape(ctx, settings, headers)
+    budget = profile.run_time_s + settings.startup_timeout_s + 15.0 * (1 + workers)
+    timeout = min(budget, settings.timeout_s, ctx.remaining_s(budget) or budget)
+    ctx.progress(
+        f"load: profile {name} for {profile.run_time_s:g}s against {ctx.base_url}"
+        + (f" with {workers} workers" if workers else "")
+    )
+    outcome = launcher.run(
+        launcher.Launch(
+            locustfile=locustfile,
+            host=ctx.base_url,
+            users=first.users if first else profile.users,
+            spawn_rate=first.spawn_rate if first else profile.spawn_rate,
+            safety_run_time_s=profile.run_time_s + 15.0,
+            workers=workers,
+            artifact_dir=art,
+            plan=plan,
+            headers=headers,
+            timeout_s=timeout,
+        ),
+        progress=lambda d: ctx.progress(
+            f"load: {d.get('elapsed_s', 0):.0f}s, {d.get('requests', 0)} requests"
+        ),
+    )
+    after = _scrape(ctx, settings, headers) if before is not None else None
+    meta["locust_seconds"] = round(outcome.seconds, 2)
+    artifacts = [
+        ctx.rel(p) for p in [*outcome.logs, out, art / "locust.html", art / "locust_stats.csv"] if p.exists()
+    ]
+    log_tail = launcher.tail(outcome.logs[0]) if outcome.logs else ""
+    if outcome.timed_out:
+        return _error(
+            ctx, started, f"Locust did not finish within {timeout:.0f}s and was stopped\n{log_tail}", meta
+        )
+    if not out.exists():
+        return _error(ctx, started, f"Locust (exit {outcome.returncode}) wrote no results\n{log_tail}", meta)
+    results = json.loads(out.read_text(encoding="utf-8"))
+    if outcome.returncode != 0:
+        return _error(ctx, started, f"Locust exited with {outcome.returncode}\n{log_tail}", meta)
+    missing = results["workers"]["missing"]
+    if missing:
+        return _error(
+            ctx, started, f"{len(missing)} worker(s) never sent their final statistics: {missing}", meta
+        )
+    if not results["cells"]:
+        return _error(ctx, started, f"no request was recorded against {ctx.base_url}\n{log_tail}", meta)
+    meta["stop_reason"] = results["stop_reason"]
+    samples = collect.client_samples(results, target_rate)
+    records = collect.records(results, ctx.redact)
+    records.append(_server_record(before, after, settings))
+    if before is not None and after is not None:
+        view = prom.diff(
+            before, after, settings.server_metrics.requests_metric, settings.server_metrics.duration_metric
+        )
+        samples += collect.server_samples(view)
+    aborted = results["aborted"]["sentence"] if results.get("aborted") else None
+    if results["stop_reason"] in ("max_requests", "max_rate"):
+        records.append(
+            Record(
+                layer="load",
+                check="caps",
+                status=Status.PASS,
+                message=f"stopped early by the {results['stop_reason']} cap",
+            )
+        )
+    return LayerResult(
+        layer="load",
+        status=LayerStatus.OK,
+        started_at=started,
+        finished_at=utcnow(),
+        records=records,
+        samples=samples,
+        aborted=aborted,
+        meta=meta,
+        artifacts=artifacts,
+    )
+
+
+def _server_record(before: prom.Series | None, after: prom.Series | None, settings: LoadSettings) -> Record:
+    path = settings.server_metrics.path
+    if before is None or after is None:
+        return Record(
+            layer="load",
+            check="server metrics",
+            status=Status.SKIPPED,
+            message=f"the target exposes no Prometheus metrics at {path} (or scraping is off)",
+        )
+    sm = settings.server_metrics
+    view = prom.diff(before, after, sm.requests_metric, sm.duration_metric)
+    return Record(
+        layer="load",
+        check="server metrics",
+        status=Status.PASS,
+        message=f"server counted {view.total:.0f} requests during the run ({path})",
+    )
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+SPEC = LayerSpec(
+    name="load",
+    summary="Locust load profiles with exact HDR percentiles, live abort rules and server-side metrics",
+    settings_model=LoadSettings,
+    metrics=METRICS,
+    run=run,
+    writes=True,
+)

@@ -1,0 +1,85 @@
+"""The web layer: Lighthouse runs on the environment's pages, judged by budgets on Core Web Vitals,
+category scores and page weight.
+
+Each page is measured ``runs`` times per preset (desktop, mobile) by the pinned Lighthouse CLI
+(``npm ci`` installs it under ``node_modules/``) in a subprocess driving the Chromium that
+:func:`releasegate.browser.find_chromium` finds. Nothing is uploaded: every run's JSON and
+HTML report stays under ``<run-dir>/web/<preset>/<page>/``. Samples carry one value per run,
+so a budget picks the aggregation (``median`` by default, ``max`` to be pessimistic). A page
+that cannot be measured (HTTP error, redirect to a login page, browser crash, timeout)
+makes the layer's result an error: the verdict is inconclusive, never a pass.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import cast
+
+from releasegate.layers._web.settings import Page, WebSettings
+from releasegate.layers.base import LayerContext, LayerSpec, MetricSpec
+from releasegate.results import LayerResult, MetricKind, utcnow
+
+__all__ = ["SPEC", "WebSettings", "run"]
+
+_PAGE = ("page", "preset")
+METRICS: dict[str, MetricSpec] = {
+    "largest_contentful_paint": MetricSpec(
+        MetricKind.TREND, "s", "Largest Contentful Paint, per run.", _PAGE
+    ),
+    "cumulative_layout_shift": MetricSpec(MetricKind.TREND, "", "Cumulative Layout Shift, per run.", _PAGE),
+    "total_blocking_time": MetricSpec(
+        MetricKind.TREND, "s", "Total Blocking Time (lab stand-in for INP).", _PAGE
+    ),
+    "first_contentful_paint": MetricSpec(MetricKind.TREND, "s", "First Contentful Paint, per run.", _PAGE),
+    "speed_index": MetricSpec(MetricKind.TREND, "s", "Speed Index, per run.", _PAGE),
+    "score": MetricSpec(
+        MetricKind.TREND, "ratio", "Lighthouse category score 0..1, per run.", (*_PAGE, "category")
+    ),
+    "resource_size": MetricSpec(
+        MetricKind.TREND,
+        "B",
+        "Bytes transferred by resource type (total, script, image, ...).",
+        (*_PAGE, "type"),
+    ),
+    "resource_count": MetricSpec(
+        MetricKind.TREND, "", "Requests by resource type (total, script, image, ...).", (*_PAGE, "type")
+    ),
+    "unstable_pages": MetricSpec(
+        MetricKind.COUNTER, "", "Pages whose runs disagree beyond unstable_spread.", ("preset",)
+    ),
+    "lighthouserc_failures": MetricSpec(
+        MetricKind.COUNTER, "", "Failed assertions of the user's lighthouserc.", (*_PAGE, "level")
+    ),
+}
+
+
+def run(ctx: LayerContext) -> LayerResult:
+    from releasegate.layers._web import session
+
+    settings = cast(WebSettings, ctx.settings)
+    started = utcnow()
+    prepared = session.prepare(ctx, settings)
+    jobs = [(preset, page) for preset in settings.presets for page in settings.pages]
+    ctx.progress(
+        f"Lighthouse {prepared.version} on {len(settings.pages)} page(s) x {settings.runs} run(s), "
+        f"{'/'.join(settings.presets)}; {prepared.browser}"
+    )
+
+    def measure(job: tuple[str, Page]) -> session.PageOutcome:
+        return session.measure_page(ctx, settings, prepared, job[0], job[1])
+
+    with ThreadPoolExecutor(max_workers=settings.parallel) as pool:
+        outcomes = list(pool.map(measure, jobs))
+    result = session.judge(ctx, settings, prepared, outcomes)
+    result.started_at = started
+    result.finished_at = utcnow()
+    return result
+
+
+SPEC = LayerSpec(
+    name="web",
+    summary="Lighthouse on the environment's pages: Core Web Vitals, category scores, page weight.",
+    settings_model=WebSettings,
+    metrics=METRICS,
+    run=run,
+)

@@ -1,0 +1,54 @@
+"""Generic load: weighted endpoints from ``[layers.load] endpoints`` (works against any target).
+
+Run alone: ``locust -f suites/load/generic.py --host http://127.0.0.1:8000`` (GET / by default),
+or with a plan written by the load layer (``RELEASEGATE_LOAD_PLAN``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from locust import FastHttpUser
+
+from suites.load import recorder
+from suites.load._common import headers, think_time
+
+DEFAULT_ENDPOINTS: list[dict[str, Any]] = [{"method": "GET", "path": "/", "weight": 1}]
+
+
+def _task(endpoint: dict[str, Any]) -> Callable[[FastHttpUser], None]:
+    method = str(endpoint.get("method", "GET"))
+    path = str(endpoint["path"])
+    name = endpoint.get("name") or f"{method} {path}"
+    body = endpoint.get("json")
+    allowed = set(endpoint.get("status") or ())
+
+    if not allowed:
+
+        def plain(user: FastHttpUser) -> None:
+            user.client.request(method, path, name=name, json=body)
+
+        return plain
+
+    def checked(user: FastHttpUser) -> None:
+        with user.client.request(method, path, name=name, json=body, catch_response=True) as resp:
+            if resp.status_code in allowed:
+                resp.success()
+            else:
+                resp.failure(f"status {resp.status_code} not in {sorted(allowed)}")
+
+    return checked
+
+
+def _tasks() -> dict[Callable[[FastHttpUser], None], int]:
+    endpoints = recorder.PLAN.get("endpoints") or DEFAULT_ENDPOINTS
+    return {_task(ep): int(ep.get("weight", 1)) for ep in endpoints}
+
+
+class WeightedEndpoints(FastHttpUser):
+    """One request per iteration, chosen by weight among the configured endpoints."""
+
+    wait_time = think_time()
+    tasks = _tasks()  # type: ignore[assignment]  # Locust accepts {task: weight}
+    default_headers = headers()

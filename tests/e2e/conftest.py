@@ -1,0 +1,42 @@
+"""Helpers for the e2e layer's tests: a LayerContext against a running promptlib."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasegate.config import Environment
+from releasegate.layers.base import LayerContext, RunOptions
+from releasegate.layers.e2e import E2ESettings
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+def e2e_context(tmp_path: Path) -> Callable[..., LayerContext]:
+    def make(
+        base_url: str,
+        *,
+        stage: str = "pre-deploy",
+        production: bool = False,
+        options: RunOptions | None = None,
+        **settings: Any,
+    ) -> LayerContext:
+        run_dir = tmp_path / f"run{next(_ids)}"
+        return LayerContext(
+            run_id=f"t{run_dir.name}x{abs(hash(tmp_path)) % 10_000}",
+            stage=stage,
+            environment=Environment(name="test", production=production),
+            base_url=base_url,
+            settings=E2ESettings(**settings),
+            run_dir=run_dir,
+            artifact_dir=run_dir / "e2e",
+            options=options or RunOptions(),
+            progress=lambda _msg: None,
+        )
+
+    return make

@@ -1,0 +1,240 @@
+"""Pure parts of the e2e layer: personas, sharding, result parsing, merging, redaction."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from releasegate.config import Environment
+from releasegate.errors import ConfigError
+from releasegate.layers._e2e import parse
+from releasegate.layers._e2e.journey import Journey, page_key
+from releasegate.layers._e2e.personas import load_personas, resolve_account
+from releasegate.layers._e2e.redact import scrub_tree
+from releasegate.layers._e2e.selection import ShardError, parse_shard, shard_items
+from releasegate.layers.base import LayerContext, RunOptions
+from releasegate.layers.e2e import SPEC, E2ESettings, merge_shards, smoke_only_reason
+from releasegate.results import LayerResult, LayerStatus, Status
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "personas.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_bundled_personas_validate() -> None:
+    personas = load_personas(ROOT / "fixtures" / "personas.yaml")
+    assert personas["marketer"].name == "Kim Miso"
+    assert personas["visitor"].smoke
+    assert personas["visitor"].anonymous
+    assert [p.key for p in personas.values() if p.smoke] == ["visitor"]
+    assert personas["mobile"].device == "Pixel 7"
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("personas:\n  a:\n    name: A\n    role: r\n    plan: gold\n", "personas.a.plan"),
+        ("personas:\n  a:\n    name: A\n    role: r\n    colour: red\n", "personas.a.colour"),
+        ("personas:\n  a:\n    role: r\n", "personas.a.name"),
+        (
+            "personas:\n  a:\n    name: A\n    role: r\n    credentials: {env: {email: 'no way'}}\n",
+            "personas.a",
+        ),
+    ],
+)
+def test_bad_persona_files_name_the_field(tmp_path: Path, body: str, where: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_personas(_write(tmp_path, body))
+    assert where in str(info.value)
+    assert "personas.yaml" in str(info.value)
+
+
+def test_unknown_device_suggests_a_close_one(tmp_path: Path) -> None:
+    path = _write(tmp_path, "personas:\n  m:\n    name: M\n    role: r\n    device: Pixel 77\n")
+    with pytest.raises(ConfigError, match="did you mean 'Pixel 7'"):
+        load_personas(path, devices={"Pixel 7": {}, "iPhone 13": {}})
+
+
+def test_credentials_from_env_generated_fallback_and_missing(tmp_path: Path) -> None:
+    text = (
+        "personas:\n"
+        "  r:\n    name: R\n    role: r\n"
+        "    credentials: {env: {email: R_MAIL, password: R_PASS}, fallback: generated}\n"
+        "  s:\n    name: S\n    role: s\n    credentials: {env: {email: S_MAIL, password: S_PASS}}\n"
+    )
+    personas = load_personas(_write(tmp_path, text))
+    kw: dict[str, Any] = {"run_id": "Run-7", "secret": "k", "domain": "example.com"}
+    env_account = resolve_account(personas["r"], environ={"R_MAIL": "r@x.io", "R_PASS": "pw12345678"}, **kw)
+    assert env_account is not None
+    assert (env_account.email, env_account.created) == ("r@x.io", False)
+    generated = resolve_account(personas["r"], environ={}, **kw)
+    assert generated is not None
+    assert generated.created
+    assert generated.email == "rg-run-7-r@example.com"
+    assert generated.password not in repr(generated)
+    with pytest.raises(ConfigError, match="S_MAIL, S_PASS"):
+        resolve_account(personas["s"], environ={}, **kw)
+
+
+@given(st.sets(st.text(min_size=1, max_size=8), max_size=30), st.integers(1, 6))
+def test_shards_partition_the_scenarios(names: set[str], total: int) -> None:
+    picked = [shard_items(sorted(names), (i, total), key=str) for i in range(1, total + 1)]
+    assert sorted(n for shard in picked for n in shard) == sorted(names)
+    assert max(map(len, picked)) - min(map(len, picked)) <= 1
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "a/b", "1-2"])
+def test_bad_shard_is_refused(text: str) -> None:
+    with pytest.raises(ShardError):
+        parse_shard(text)
+
+
+def test_page_key_folds_ids() -> None:
+    assert page_key("http://h/prompts/42/edit?x=1") == "/prompts/{id}/edit"
+    assert page_key("http://h/sandbox/checkout/cs_test_0123456789ab") == "/sandbox/checkout/{id}"
+    assert page_key("http://h/explore") == "/explore"
+
+
+def test_step_records_the_failing_step_and_reason() -> None:
+    journey = Journey(persona="marketer", role="marketer", scenario="s")
+    with journey.step("open"):
+        pass
+    with pytest.raises(AssertionError), journey.step("sign up"):
+        raise AssertionError("button did not submit\nCall log: ...")
+    assert journey.message() == "marketer failed at: sign up — button did not submit"
+    assert [(s.name, s.ok) for s in journey.steps] == [("open", True), ("sign up", False)]
+
+
+def _entry(outcome: str, *, step: str | None = None, console: int = 0) -> dict[str, Any]:
+    return {
+        "nodeid": "t.py::test_x[chromium]",
+        "select": "/abs/t.py::test_x[chromium]",
+        "scenario": "test_x",
+        "persona": "marketer",
+        "role": "marketer",
+        "outcome": outcome,
+        "error": None if outcome == "passed" else "call: boom",
+        "duration_s": 1.0,
+        "artifacts": [],
+        "journey": {
+            "steps": [{"name": "sign up", "duration_s": 0.5, "ok": step is None}],
+            "failed_step": step,
+            "message": f"marketer failed at: {step} — boom" if step else None,
+            "console_errors": [{"page": "/explore", "text": "TypeError: x"}] * console,
+            "vitals": [{"page": "/explore", "lcp": 0.4, "cls": 0.02}],
+            "cleanup_errors": [],
+        },
+    }
+
+
+def _values(samples: list[Any], metric: str) -> list[float]:
+    return [v for s in samples if s.metric == metric for v in s.values]
+
+
+def test_a_pass_after_a_retry_is_flaky_never_a_pass() -> None:
+    (scenario,) = parse.group([[_entry("failed", step="sign up")], [_entry("passed")]])
+    assert scenario.status is Status.FLAKY
+    record = parse.to_record(scenario, lambda p: p, "pytest -k {scenario}")
+    assert record.message.startswith("passed on attempt 2 after: marketer failed at: sign up")
+    samples = parse.to_samples([scenario], residue=0)
+    assert (_values(samples, "flaky"), _values(samples, "passed"), _values(samples, "failed")) == (
+        [1.0],
+        [0.0],
+        [0.0],
+    )
+
+
+def test_failures_console_errors_and_vitals_become_samples() -> None:
+    (scenario,) = parse.group([[_entry("failed", step="sign up", console=2)]])
+    samples = parse.to_samples([scenario], residue=None)
+    assert _values(samples, "failed") == [1.0]
+    assert _values(samples, "console_errors") == [2.0]
+    assert _values(samples, "lcp") == [0.4]
+    assert _values(samples, "cls") == [0.02]
+    assert not _values(samples, "step_duration"), "a failed step's time is not a step duration"
+    assert "2 console error(s) on /explore" in parse.to_record(scenario, lambda p: p, "").message
+
+
+def test_errored_scenarios_are_not_counted_as_passes() -> None:
+    (scenario,) = parse.group([[_entry("error")]])
+    assert scenario.status is Status.ERROR
+    assert parse.to_samples([scenario], residue=None) == []
+
+
+def test_shards_merge_into_one_result() -> None:
+    one = parse.to_samples(parse.group([[_entry("passed")]]), residue=0)
+    two = parse.to_samples(parse.group([[_entry("failed", step="sign up")]]), residue=1)
+    merged = merge_shards(
+        [
+            LayerResult(layer="e2e", status=LayerStatus.OK, samples=one, meta={"shard": "1/2"}),
+            LayerResult(layer="e2e", status=LayerStatus.OK, samples=two, meta={"shard": "2/2"}),
+        ]
+    )
+    assert merged.status is LayerStatus.OK
+    assert merged.meta["shards"] == ["1/2", "2/2"]
+    assert _values(merged.samples, "failed") == [0.0, 1.0]
+    assert _values(merged.samples, "residue") == [0.0, 1.0]
+    errored = merge_shards([LayerResult(layer="e2e", status=LayerStatus.ERROR, error="crashed")])
+    assert errored.status is LayerStatus.ERROR
+    assert "shard 1: crashed" in (errored.error or "")
+
+
+def test_redaction_scrubs_traces_and_json(tmp_path: Path) -> None:
+    trace = tmp_path / "a" / "trace.zip"
+    trace.parent.mkdir()
+    with zipfile.ZipFile(trace, "w") as z:
+        z.writestr("trace.trace", '{"params":{"value":"Rg-secretpassword"}}')
+        z.writestr("resources/x", "cookie=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijklmnop")
+    (tmp_path / "results.jsonl").write_text('{"error": "fill(Rg-secretpassword)"}')
+    assert scrub_tree(tmp_path, ["Rg-secretpassword"]) == 2
+    with zipfile.ZipFile(trace) as z:
+        text = b"".join(z.read(n) for n in z.namelist())
+    assert b"Rg-secret" not in text
+    assert b"eyJ" not in text
+    assert b"[redacted]" in text
+    assert "Rg-secret" not in (tmp_path / "results.jsonl").read_text()
+
+
+@pytest.mark.parametrize(
+    ("stage", "production", "allow", "smoke_setting", "expected"),
+    [
+        ("pre-deploy", False, False, False, None),
+        ("post-deploy", False, False, False, "post-deploy"),
+        ("pre-deploy", True, False, False, "production"),
+        ("pre-deploy", True, True, False, None),
+        ("pre-deploy", False, False, True, "smoke_only"),
+    ],
+)
+def test_when_only_smoke_scenarios_run(
+    tmp_path: Path, *, stage: str, production: bool, allow: bool, smoke_setting: bool, expected: str | None
+) -> None:
+    ctx = LayerContext(
+        run_id="r",
+        stage=stage,
+        environment=Environment(name="e", production=production),
+        base_url="http://x",
+        settings=E2ESettings(),
+        run_dir=tmp_path,
+        artifact_dir=tmp_path / "e2e",
+        options=RunOptions(allow_production=allow),
+    )
+    reason = smoke_only_reason(ctx, E2ESettings(smoke_only=smoke_setting))
+    assert (reason is None) if expected is None else (expected in (reason or ""))
+
+
+def test_spec_declares_the_metrics_budgets_name() -> None:
+    assert SPEC.name == "e2e"
+    assert not SPEC.writes
+    assert {"failed", "flaky", "passed", "step_duration", "lcp", "cls", "console_errors"} <= set(SPEC.metrics)
+    assert SPEC.metrics["step_duration"].tags == ("persona", "step")
+    with pytest.raises(ValueError, match="retries"):
+        E2ESettings(retries=-1)

@@ -1,0 +1,124 @@
+"""The layer's guards: production refusal, bad settings, fail-closed runs, results decoding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasegate.errors import ConfigError
+from releasegate.layers import get
+from releasegate.layers._load import collect, hdr
+from releasegate.layers._load.profiles import LoadSettings, Profile
+from releasegate.layers.base import AbortRule, RunOptions
+from releasegate.layers.load import SPEC
+from releasegate.results import LayerStatus
+from tests.load.conftest import run_layer
+
+TINY = Profile(users=1, spawn_rate=1, duration_s=2, max_duration_s=5, max_requests=100)
+
+
+def test_spec_is_registered_and_declares_writes() -> None:
+    assert get("load") is SPEC
+    assert SPEC.writes is True
+    assert {"http_req_duration", "http_req_failed", "rps", "achieved_rate"} <= set(SPEC.metrics)
+
+
+def test_production_is_refused_without_both_flags(ctx_factory: Callable[..., Any]) -> None:
+    for options in (RunOptions(), RunOptions(allow_production_load=True), RunOptions(max_rate=5)):
+        ctx = ctx_factory("http://127.0.0.1:9", TINY, production=True, options=options)
+        with pytest.raises(ConfigError, match="production") as info:
+            run_layer(ctx)
+        assert "--allow-production-load" in str(info.value)
+        assert "--max-rate" in str(info.value)
+
+
+def test_unknown_profile_and_locustfile_are_config_errors(ctx_factory: Callable[..., Any]) -> None:
+    ctx = ctx_factory("http://127.0.0.1:9", TINY, options=RunOptions(load_profile="nope"))
+    with pytest.raises(ConfigError, match="unknown load profile 'nope'"):
+        run_layer(ctx)
+    ctx = ctx_factory("http://127.0.0.1:9", TINY, locustfile="no/such/file.py")
+    with pytest.raises(ConfigError, match="does not exist"):
+        run_layer(ctx)
+
+
+def test_abort_rule_outside_the_live_series_is_a_config_error(ctx_factory: Callable[..., Any]) -> None:
+    rule = AbortRule(
+        key="load.rps", expr="value > 1", metric="load.rps", aggregation="value", op=">", threshold=1
+    )
+    with pytest.raises(ConfigError, match="not in the live series"):
+        run_layer(ctx_factory("http://127.0.0.1:9", TINY, abort_rules=[rule]))
+
+
+def test_profiles_validate_their_shape() -> None:
+    with pytest.raises(ValueError, match="either stages or an arrival_rate"):
+        Profile.model_validate(
+            {"arrival_rate": 5, "stages": [{"duration_s": 1, "users": 1, "spawn_rate": 1}]}
+        )
+    with pytest.raises(ValueError, match="extra"):
+        LoadSettings.model_validate({"profiles": {"x": {"userz": 3}}})
+    staged = Profile.model_validate(
+        {
+            "stages": [
+                {"duration_s": 3, "users": 2, "spawn_rate": 2},
+                {"duration_s": 4, "users": 9, "spawn_rate": 9},
+            ]
+        }
+    )
+    assert (staged.duration_s, staged.users) == (7, 9)
+
+
+@pytest.mark.integration
+def test_a_crashing_locustfile_is_an_error_never_a_pass(
+    ctx_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('this locustfile is broken')\n", encoding="utf-8")
+    result = run_layer(ctx_factory("http://127.0.0.1:9", TINY, locustfile=str(broken)))
+    assert result.status is LayerStatus.ERROR
+    assert result.error
+    assert "wrote no results" in result.error
+
+
+@pytest.mark.integration
+def test_an_unreachable_target_is_an_error_or_all_failures(ctx_factory: Callable[..., Any]) -> None:
+    result = run_layer(ctx_factory("http://127.0.0.1:9", TINY))
+    if result.status is LayerStatus.OK:
+        failed = [s for s in result.samples if s.metric == "http_req_failed"]
+        assert failed
+        assert all(s.buckets[1][1] > 0 and s.buckets[0][1] == 0 for s in failed)
+    else:
+        assert result.error
+
+
+def _results(cells: list[list[Any]], spawn: float = 0.5, stop: float = 6.0) -> dict[str, Any]:
+    return {"t0": 100.0, "stopped_at": 100.0 + stop, "spawn_complete_s": spawn, "cells": cells, "errors": {}}
+
+
+def _cell(t: int, name: str, ok: int, failed: int, ms: float, *, lag_ms: float | None = None) -> list[Any]:
+    h = hdr.new()
+    for _ in range(ok + failed):
+        hdr.record_ms(h, ms)
+    lag = corr = None
+    if lag_ms is not None:
+        lh, ch = hdr.new(), hdr.new()
+        hdr.record_ms(lh, lag_ms)
+        hdr.record_ms(ch, ms + lag_ms)
+        lag, corr = hdr.encode(lh), hdr.encode(ch)
+    return [t, name, ok, failed, hdr.encode(h), lag, corr]
+
+
+def test_samples_encode_rates_counts_and_achieved_rate() -> None:
+    cells = [_cell(t, "GET /a", 18, 2, 10.0, lag_ms=5.0) for t in range(6)]
+    samples = collect.client_samples(_results(cells), target_rate=40.0)
+    by = {s.metric: s for s in samples}
+    assert by["http_req_failed"].buckets == [(0.0, 108), (1.0, 12)]
+    assert by["http_reqs"].values == [120.0]
+    assert by["achieved_rate"].values[0] == pytest.approx(0.5)  # 20 per second of 40 wanted
+    assert by["schedule_lag"].count == 6
+    assert by["http_req_corrected"].count == 6
+    assert len(by["http_req_duration"].timeline) == 6
+    assert by["rps"].values[0] == pytest.approx(20.0)
+    assert "achieved_rate" not in {s.metric for s in collect.client_samples(_results(cells), None)}

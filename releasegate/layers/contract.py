@@ -173,7 +173,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
         else ContractSettings.model_validate(ctx.settings.model_dump())
     )
     env = ctx.environment
-    work = ctx.artifact_dir
+    work = ctx.artifact_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
         token = resolve_token(env.auth, ctx.base_url)

@@ -37,8 +37,11 @@ class PromptlibAPI:
         data: dict[str, Any] = response.json()
         return data
 
-    def delete_me(self, token: str) -> httpx.Response:
-        return self._client.delete("/api/me", headers=self._auth(token))
+    def delete_me(self, token: str, password: str) -> httpx.Response:
+        """DELETE /api/me, confirmed with the account's password as promptlib requires."""
+        return self._client.request(
+            "DELETE", "/api/me", headers=self._auth(token), json={"password": password}
+        )
 
     def create_prompt(self, token: str, **fields: Any) -> dict[str, Any]:
         body = {

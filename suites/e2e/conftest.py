@@ -35,7 +35,7 @@ class PromptlibAdapter:
         token = self.api.token(account.email, account.password)
         if token is None:
             return None  # never created (e.g. the sign-up failed) or already gone
-        response = self.api.delete_me(token)
+        response = self.api.delete_me(token, account.password)
         if response.status_code in (200, 204):
             return None
         return (

@@ -57,7 +57,8 @@ def test_marketer_signs_up_and_goes_pro(
         expect(explore.card_titled(title)).to_be_visible()
 
     with step("like another prompt"):
-        other = explore.cards.filter(has_not=page.get_by_test_id("prompt-title").filter(has_text=title)).first
+        others = explore.cards.filter(has_not=page.get_by_test_id("prompt-title").filter(has_text=title))
+        other = others.last  # the oldest listed: seeded, never another run's prompt
         other_id = int(other.get_attribute("data-prompt-id") or 0)
         cleanup(
             "unlike the prompt she liked", lambda: _as_owner(api, account, lambda t: api.unlike(t, other_id))

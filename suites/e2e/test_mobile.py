@@ -33,7 +33,7 @@ def test_mobile_user_likes_and_saves_a_prompt(
         explore.expect_logged_in_as(account.email)
 
     with step("like a prompt"):
-        card = explore.cards.first
+        card = explore.cards.last  # the oldest listed: seeded, never another run's prompt
         liked_id = int(card.get_attribute("data-prompt-id") or 0)
         cleanup("unlike the prompt she liked", lambda: api.unlike(token, liked_id))
         explore.like(card)

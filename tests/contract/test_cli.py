@@ -11,8 +11,6 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-
 CONFIG = """
 [layers.contract]
 max_examples = 5
@@ -28,6 +26,7 @@ timeout_s = 120
 
 
 def test_cli_run_with_a_server_error_is_no_go(tmp_path: Path) -> None:
+    """Run from another directory with a relative --report-dir, as users do."""
     config = tmp_path / "releasegate.toml"
     config.write_text(CONFIG)
     reports = tmp_path / "reports"
@@ -44,11 +43,11 @@ def test_cli_run_with_a_server_error_is_no_go(tmp_path: Path) -> None:
             "--demo-faults",
             "server-error-on-input",
             "--report-dir",
-            str(reports),
+            "reports",
             "--no-history",
             "--plain",
         ],
-        cwd=ROOT,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=240,

@@ -192,7 +192,7 @@ def run_case(case: Case, report_dir: Path, *, config: Path | None = None) -> Out
         str(verdict.get("verdict")),
         failing,
         other,
-        first_failure(run_dir, case.checks or "*"),
+        first_failure(run_dir, case.checks or "*").replace(str(config.parent) if config else "\0", "<work>"),
         wall,
         run_dir,
         output,
@@ -230,7 +230,8 @@ def first_failure(run_dir: Path, pattern: str = "*") -> str:
     for layer in results.get("layers", []):
         for rec in layer.get("records", []):
             if rec.get("status") in ("fail", "error") and fnmatchcase(str(rec.get("check")), pattern):
-                return f"{rec.get('check')}: {rec.get('message') or ''}".strip()
+                check, message = str(rec.get("check")), str(rec.get("message") or "")
+                return message if message.startswith(check) else f"{check}: {message}".strip()
     return ""
 
 
@@ -251,15 +252,22 @@ def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, 
         "failing ones, and that every other failing error-level budget is a listed consequence of",
         "the same fault (`tests/matrix/cases.py`): no false alarm elsewhere.",
         "",
+        "Budgets in bold are the ones each fault is meant to trip; those after *also* are its",
+        "consequences. The message is the first blocking budget's, then the layer's evidence.",
+        "",
         "| fault | layer | budget that blocked | message |",
         "| --- | --- | --- | --- |",
     ]
     for o in outcomes:
-        first = o.blocked_by[0] if o.blocked_by else ""
+        meant = [k for k in o.blocked_by if any(fnmatchcase(k, p) for p in o.case.blocks)]
+        also = [k for k in o.blocked_by if k not in meant]
+        first = (meant or also or [""])[0]
         message = o.failing[first] if first else f"{o.decision} (exit {o.exit_code})"
         if o.evidence:
             message += f". Evidence: {o.evidence}"
-        budgets = ", ".join(f"`{k}`" for k in o.blocked_by) or "none"
+        budgets = ", ".join(f"**`{k}`**" for k in meant) or "none"
+        if also:
+            budgets += "; also " + ", ".join(f"`{k}`" for k in also)
         lines.append(f"| `{o.case.fault}` | {', '.join(o.case.layers)} | {budgets} | {_cell(message)} |")
     for fault, reason in skipped.items():
         lines.append(f"| `{fault}` | | not run | {_cell(reason)} |")

@@ -212,7 +212,7 @@ def test_operations_endpoints(client: httpx.Client) -> None:
     assert body["status"] == "pass"
     assert body["releaseId"].startswith("1.4.0+")
     assert body["checks"]["database"][0]["status"] == "pass"
-    assert body["checks"]["migrations"][0]["observedValue"] == "0002_checkout_and_webhooks"
+    assert body["checks"]["migrations"][0]["observedValue"] == "0003_webhook_event_owner"
     version = client.get("/version").json()
     assert version["commit"] == "3f9c2a1e7b5d4c8a9e0f1b2c3d4e5f6a7b8c9d0e"
     assert version["version"] == "1.4.0"

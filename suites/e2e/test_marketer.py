@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from releasegate.layers._e2e.journey import StepFailed
 from releasegate.layers._e2e.personas import Account
 from suites.e2e.api import PromptlibAPI
 from suites.e2e.pages import BasePage, ExplorePage, LoginPage, PricingPage, PromptForm, PromptPage, SignupPage
@@ -72,11 +73,26 @@ def test_marketer_signs_up_and_goes_pro(
     with step("see the Pro badge and a Pro-only prompt"):
         expect(site.by("pro-badge")).to_be_visible()
         explore.open()
+        explore.search(_a_pro_only_title(api, account))
         pro_card = explore.cards.filter(has=page.get_by_test_id("pro-only-badge")).first
         expect(pro_card).to_be_visible()
         pro_card.get_by_test_id("prompt-title").click()
         expect(PromptPage(page).detail).to_be_visible()
         expect(site.by("prompt-text")).not_to_be_empty()
+
+
+def _a_pro_only_title(api: PromptlibAPI, account: Account, pages: int = 20, per_page: int = 50) -> str:
+    """The title of a Pro-only prompt the now-Pro marketer may see, wherever it sits in explore's
+    order (other users' prompts can push it off the first page)."""
+    token = api.token(account.email, account.password)
+    for page_number in range(pages):
+        items = api.prompts(token, limit=per_page, offset=page_number * per_page)
+        found = next((str(item["title"]) for item in items if item.get("pro_only")), None)
+        if found is not None:
+            return found
+        if len(items) < per_page:
+            break
+    raise StepFailed("no Pro-only prompt is listed for a Pro user")
 
 
 def _as_owner(api: PromptlibAPI, account: Account, action: Callable[[str], None]) -> None:

@@ -280,7 +280,8 @@ def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, 
     ]
     for i, o in enumerate(clean, start=1):
         layers = ", ".join(o.case.layers) if o.case.layers else "every layer of the pre-deploy stage"
-        lines.append(f"| clean {i} | {layers} | {o.decision} | {o.wall_s:.0f} s |")
+        blocked = f" ({', '.join(f'`{k}`' for k in o.blocked_by)})" if o.blocked_by else ""
+        lines.append(f"| clean {i} | {layers} | {o.decision}{blocked} | {o.wall_s:.0f} s |")
     lines += [
         "",
         "## Cost",

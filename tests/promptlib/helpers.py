@@ -24,9 +24,12 @@ def login(client: httpx.Client | InProcessClient, email: str, password: str) -> 
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+PASSWORD = "correct-horse-1"
+
+
 def new_user(client: httpx.Client | InProcessClient) -> tuple[str, dict[str, str]]:
     email = f"user-{uuid.uuid4().hex[:10]}@example.com"
-    response = client.post("/api/auth/signup", json={"email": email, "password": "correct-horse-1"})
+    response = client.post("/api/auth/signup", json={"email": email, "password": PASSWORD})
     assert response.status_code == 201, response.text
     return email, {"Authorization": f"Bearer {response.json()['access_token']}"}
 

@@ -8,9 +8,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from fixtures.promptlib.launcher import RunningApp, start
+from tests.promptlib.helpers import PASSWORD, new_user
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -134,3 +136,43 @@ def test_heavy_page_weighs_megabytes(tab: Any, faulty_pages: RunningApp, clean_a
 
     assert weight(f"{clean_app.url}/explore") < 100_000
     assert weight(f"{faulty_pages.url}/explore") > 4_000_000
+
+
+def test_long_unbroken_text_leaves_every_like_button_clickable_on_a_phone(
+    chromium: Any, clean_app: RunningApp
+) -> None:
+    """Fuzzers and real users write titles and descriptions without spaces; the cards must wrap
+    them, not overflow onto their neighbours and cover their buttons."""
+    with httpx.Client(base_url=clean_app.url, timeout=10) as client:
+        email, author = new_user(client)
+        for title, description in (("0" * 120, "0" * 500), ("0", "1" * 300)):
+            body = {
+                "title": title,
+                "description": description,
+                "text": "x",
+                "agent_type": "LLM",
+                "tags": ["t" + "0" * 29],
+            }
+            created = client.post("/api/prompts", json=body, headers=author)
+            assert created.status_code == 201, created.text
+    phone = {"width": 412, "height": 839}  # Playwright's "Pixel 7"
+    context = chromium.new_context(viewport=phone, device_scale_factor=2.625, is_mobile=True, has_touch=True)
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(3_000)
+        tab.goto(f"{clean_app.url}/login")
+        tab.get_by_test_id("login-email").fill(email)
+        tab.get_by_test_id("login-password").fill(PASSWORD)
+        tab.get_by_test_id("login-submit").click()
+        tab.wait_for_url(lambda url: "/login" not in url)
+        tab.goto(f"{clean_app.url}/explore")
+        cards = tab.get_by_test_id("prompt-card")
+        blocked = []
+        for index in range(cards.count()):
+            try:
+                cards.nth(index).get_by_test_id("like-button").click(trial=True)
+            except sync_api.Error:
+                blocked.append(cards.nth(index).get_attribute("data-prompt-id"))
+        assert not blocked, f"like buttons covered on a phone: prompts {blocked}"
+    finally:
+        context.close()

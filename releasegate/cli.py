@@ -97,9 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(envs)
     layers = sub.add_parser("layers", help="list the layers, their stages and the metrics budgets may name")
     _add_config(layers)
-    from releasegate.commands import preflight
+    from releasegate.commands import preflight, slo
 
     preflight.register(sub)
+    slo.register(sub)
     return parser
 
 
@@ -112,6 +113,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         from releasegate.commands.preflight import run as preflight_command
 
         return preflight_command(args)
+    if args.command == "slo":
+        from releasegate.commands.slo import run as slo_command
+
+        return slo_command(args)
     if args.command == "run":
         from releasegate.commands.run import run_command
 

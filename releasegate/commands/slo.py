@@ -1,0 +1,67 @@
+"""``releasegate slo``: availability and error-budget burn rates from the run history.
+
+The uptime schedule runs the smoke layer every few minutes; each run's ``smoke.availability``
+lands in the history (``[history] path``). This command computes availability per window and
+the multi-window burn rates (1 h / 5 m at 14.4x, 6 h / 30 m at 6x) against the objective.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from releasegate.configfile import load_config
+from releasegate.errors import UsageError
+from releasegate.exitcodes import ExitCode
+
+__all__ = ["register", "run"]
+
+EXAMPLES = """\
+examples:
+  releasegate slo --env production
+  releasegate slo --env production --objective 99.9%
+  releasegate slo --history reports/history.sqlite --env staging
+
+exit codes: 0 within budget, 1 a fast or slow burn alert is firing, 2 usage or config error,
+3 no availability data for the environment in the history.
+"""
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "slo",
+        help="availability and error-budget burn rates from the history (uptime)",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", metavar="FILE", help="releasegate.toml to use (default: search upwards)")
+    parser.add_argument("--env", metavar="NAME", help="environment to report on (default: the config's)")
+    parser.add_argument("--history", metavar="PATH", help="history file (default: [history] path)")
+    parser.add_argument(
+        "--objective", metavar="PERCENT", default="99.5%", help="availability objective (default: 99.5%%)"
+    )
+    return parser
+
+
+def parse_objective(text: str) -> float:
+    raw = text.strip()
+    try:
+        value = float(raw.removesuffix("%"))
+    except ValueError:
+        raise UsageError(f"--objective {text!r} is not a percentage", hint="e.g. --objective 99.9%") from None
+    share = value / 100 if raw.endswith("%") or value > 1 else value
+    if not 0 < share < 1:
+        raise UsageError(f"--objective {text!r} must lie strictly between 0 and 100 %")
+    return share
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    from gates.slo import slo_report
+
+    config = load_config(args.config)
+    environment = args.env or config.default_environment
+    history = args.history or config.history.path
+    report = slo_report(history, environment, objective=parse_objective(args.objective))
+    print(report.render())
+    return report.exit_code

@@ -16,11 +16,11 @@ from gates.reports.html import render_html
 from gates.reports.jsonout import render_json
 from gates.reports.junit import render_junit
 from gates.reports.markdown import render_markdown
-from gates.slo import SOURCE_LAYER, SOURCE_METRIC, attach_slo, events_from_samples, history_events
+from gates.slo import attach_slo, run_events
 from releasegate.config import Config
 from releasegate.errors import ConfigError, UsageError
 from releasegate.layers.base import LayerSpec
-from releasegate.results import LayerStatus, RunResult
+from releasegate.results import RunResult
 
 REPORTS = ("report.html", "summary.md", "junit.xml", "verdict.json")
 
@@ -118,11 +118,5 @@ def write_reports(
 
 
 def _availability(run: RunResult, history: History | None) -> list[tuple[datetime, float]]:
-    events = history_events(history, run.info.environment) if history is not None else []
-    events = [e for e in events if e.at != run.info.started_at]
-    smoke = run.layer(SOURCE_LAYER)
-    if smoke is not None and smoke.status is LayerStatus.OK:
-        mine = [s for s in smoke.samples if s.metric == SOURCE_METRIC]
-        if mine:
-            events.append(events_from_samples(run.info.started_at, mine))
+    events = run_events(run, history)
     return [(e.at, e.good / e.total) for e in sorted(events, key=lambda e: e.at) if e.total]

@@ -234,8 +234,8 @@ def slo_layer(events: Sequence[Event], objective: float, now: datetime) -> Layer
     )
 
 
-def attach_slo(run: RunResult, history: History | None, objective: float) -> RunResult:
-    """A copy of ``run`` with the ``slo`` layer computed from the history plus this run's smoke probes."""
+def run_events(run: RunResult, history: History | None) -> list[Event]:
+    """The environment's availability events: the history's plus this run's own smoke probes."""
     events = history_events(history, run.info.environment) if history is not None else []
     events = [e for e in events if e.at != run.info.started_at]
     smoke = run.layer(SOURCE_LAYER)
@@ -243,6 +243,12 @@ def attach_slo(run: RunResult, history: History | None, objective: float) -> Run
         mine = [s for s in smoke.samples if s.metric == SOURCE_METRIC]
         if mine:
             events.append(events_from_samples(run.info.started_at, mine))
+    return events
+
+
+def attach_slo(run: RunResult, history: History | None, objective: float) -> RunResult:
+    """A copy of ``run`` with the ``slo`` layer computed from the history plus this run's smoke probes."""
+    events = run_events(run, history)
     layer = slo_layer(events, objective, run.info.started_at)
     info = run.info.model_copy(update={"layers": [*run.info.layers, "slo"]})
     return run.model_copy(update={"info": info, "layers": [*run.layers, layer]})

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from fixtures.promptlib.launcher import RunningApp
+from fixtures.promptlib.launcher import RunningApp, start
 from releasegate.config import Environment
 from releasegate.layers import contract
 from releasegate.layers._contract.auth import TOKEN_VAR
@@ -68,17 +68,17 @@ def _replay(record: Record, token: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def clean_run(
-    promptlib: RunningApp, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[LayerContext, LayerResult]:
-    """One full run on clean promptlib with a login flow, shared by the clean-run assertions."""
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LayerContext, LayerResult]]:
+    """One full run on clean promptlib with a login flow, shared by the clean-run assertions.
+
+    It gets its own instance: logged in as a seeded user, the stateful phase edits and deletes
+    that user's prompts, which the session's shared instance must keep."""
     from tests.contract.conftest import make_ctx
 
-    with pytest.MonkeyPatch.context() as mp:
-        env = Environment(name="demo", base_url=promptlib.url, auth=login_env(mp))
-        ctx = make_ctx(tmp_path_factory.mktemp("clean"), promptlib.url, env=env)
-        result = contract.run(ctx)
-    return ctx, result
+    with start() as app, pytest.MonkeyPatch.context() as mp:
+        env = Environment(name="demo", base_url=app.url, auth=login_env(mp))
+        ctx = make_ctx(tmp_path_factory.mktemp("clean"), app.url, env=env)
+        yield ctx, contract.run(ctx)
 
 
 def test_clean_promptlib_has_no_failure(clean_run: tuple[LayerContext, LayerResult]) -> None:

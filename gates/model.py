@@ -117,7 +117,11 @@ class BudgetVerdict(_Model):
 
     @property
     def is_problem(self) -> bool:
-        return self.status in (BudgetStatus.FAIL, BudgetStatus.WARN, BudgetStatus.INCONCLUSIVE)
+        """Worth a reader's attention: failed, warned, or could not be judged when data was required.
+        A budget that explicitly allows missing data and got none is not a problem."""
+        if self.status is BudgetStatus.INCONCLUSIVE:
+            return not self.allow_missing
+        return self.status in (BudgetStatus.FAIL, BudgetStatus.WARN)
 
 
 class LayerSummary(_Model):

@@ -127,6 +127,21 @@ def test_allow_missing_does_not_block():
     assert v.decision is Decision.GO
     assert v.budgets[1].status is BudgetStatus.INCONCLUSIVE
     assert v.budgets[1].allow_missing
+    assert v.problems == []  # tolerated missing data asks nothing of the reader
+
+
+def test_allowed_missing_data_is_folded_in_the_html_report_not_listed_as_a_problem():
+    from gates.reports.html import render_html
+
+    tolerated = "load.http_req_failed"
+    result = run(load([0.1] * 5))
+    v = judge(
+        result, budgets({DURATION: "avg < 2s", tolerated: {"expr": "rate < 1%", "allow_missing": True}})
+    )
+    html = render_html(v, result)
+    assert 'id="problems"' not in html
+    folded = html[html.index('id="off"') :]
+    assert tolerated in folded
 
 
 def test_off_budgets_and_layers_not_in_the_run():

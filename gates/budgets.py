@@ -218,13 +218,14 @@ def _options(options: Mapping[str, Any], key: Key, fail: Any) -> dict[str, Any]:
     if "objective" in options:
         if key.layer != "slo":
             raise fail("'objective' applies only to slo.* budgets")
-        out["objective"] = _objective(options["objective"], fail)
+        out["objective"] = parse_objective(options["objective"], fail)
     elif key.layer == "slo":
         out["objective"] = DEFAULT_OBJECTIVE
     return out
 
 
-def _objective(value: Any, fail: Any) -> float:
+def parse_objective(value: Any, fail: Any) -> float:
+    """An SLO objective (``"99.5%"`` or ``0.995``) as a share; ``fail(message)`` builds the error."""
     try:
         expr_value = float(value) if not isinstance(value, str) else _percent(value)
     except ValueError:

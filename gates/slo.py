@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from gates.budgets import DEFAULT_OBJECTIVE
 from gates.catalog import SLO_WINDOWS
 from gates.history import History
 from gates.units import fmt_value
@@ -33,7 +34,6 @@ from releasegate.results import LayerResult, LayerStatus, MetricKind, RunResult,
 
 SOURCE_LAYER = "smoke"
 SOURCE_METRIC = "availability"
-DEFAULT_OBJECTIVE = 0.995
 ALERT_POLICIES: tuple[tuple[str, str, float], ...] = (("1h", "5m", 14.4), ("6h", "30m", 6.0))
 REPORT_WINDOWS = ("5m", "30m", "1h", "6h", "1d", "7d", "30d")
 

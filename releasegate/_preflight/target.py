@@ -111,19 +111,21 @@ def check_migrations(client: httpx.Client, url: str) -> Outcome:
     outcome = Outcome(metric=MIGRATIONS_METRIC)
     try:
         response = client.get(url)
-        payload = response.json()
     except httpx.HTTPError as exc:
         outcome.records.append(
             record("migrations", Status.ERROR, f"GET {url} failed: {type(exc).__name__}: {exc}", url=url)
         )
         return outcome
+    try:
+        entries = migration_checks(response.json())
     except (json.JSONDecodeError, UnicodeDecodeError):
-        outcome.applicable = False
+        entries = []
+    if not entries and not response.is_success:
+        # a broken health endpoint says nothing about migrations: unmeasured, never "not applicable"
         outcome.records.append(
-            record("migrations", Status.SKIPPED, f"{url} does not answer JSON: no migrations check", url=url)
+            record("migrations", Status.ERROR, f"GET {url} answered HTTP {response.status_code}", url=url)
         )
         return outcome
-    entries = migration_checks(payload)
     if not entries:
         outcome.applicable = False
         outcome.records.append(

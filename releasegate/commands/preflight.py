@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         outcome.run_dir, outcome.result, gate_config, record_history=False, layers={LAYER: PREFLIGHT_SPEC}
     )
     _print_findings(result)
-    decision = str(getattr(verdict.decision, "value", verdict.decision)).replace("_", "-")
+    decision = verdict.decision.label
     report = outcome.run_dir / "report.html"
     print(f"verdict: {decision}")
     print(f"reason: {verdict.reason}")

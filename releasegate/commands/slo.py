@@ -44,24 +44,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def parse_objective(text: str) -> float:
-    raw = text.strip()
-    try:
-        value = float(raw.removesuffix("%"))
-    except ValueError:
-        raise UsageError(f"--objective {text!r} is not a percentage", hint="e.g. --objective 99.9%") from None
-    share = value / 100 if raw.endswith("%") or value > 1 else value
-    if not 0 < share < 1:
-        raise UsageError(f"--objective {text!r} must lie strictly between 0 and 100 %")
-    return share
-
-
 def run(args: argparse.Namespace) -> ExitCode:
+    from gates.budgets import parse_objective
     from gates.slo import slo_report
 
     config = load_config(args.config)
     environment = args.env or config.default_environment
     history = args.history or config.history.path
-    report = slo_report(history, environment, objective=parse_objective(args.objective))
+    objective = parse_objective(args.objective, lambda message: UsageError(f"--{message}"))
+    report = slo_report(history, environment, objective=objective)
     print(report.render())
     return report.exit_code

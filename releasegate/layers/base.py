@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict
 
 from releasegate.config import Environment
+from releasegate.redact import redact
 from releasegate.results import LayerResult, MetricKind
 
 
@@ -98,7 +99,12 @@ class LayerContext:
     deadline: float | None = None  # time.monotonic() value
     abort_rules: tuple[AbortRule, ...] = ()
 
+    @overload
+    def remaining_s(self) -> float | None: ...
+    @overload
+    def remaining_s(self, default: float) -> float: ...
     def remaining_s(self, default: float | None = None) -> float | None:
+        """Seconds left before the deadline (0.0 once it passed); ``default`` when there is none."""
         if self.deadline is None:
             return default
         return max(0.0, self.deadline - time.monotonic())
@@ -108,10 +114,7 @@ class LayerContext:
         return path.resolve().relative_to(self.run_dir.resolve()).as_posix()
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        return text
+        return redact(text, self.secrets)
 
 
 @dataclass(frozen=True)

@@ -248,6 +248,8 @@ def run(ctx: LayerContext) -> LayerResult:
         problems.append(f"{len(errored)} scenario(s) could not run: {', '.join(errored)}")
     if not scenarios and not problems:
         problems.append("the suite produced no scenario results")
+    elif scenarios and all(s.status is Status.SKIPPED for s in scenarios):
+        problems.append(f"all {len(scenarios)} scenario(s) were skipped: nothing was verified")
     result.finished_at = utcnow()
     if problems:
         return _error(result, ctx.redact("; ".join(problems)))

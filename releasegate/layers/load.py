@@ -163,7 +163,7 @@ def run(ctx: LayerContext) -> LayerResult:
     headers = _headers(ctx)
     before = _scrape(ctx, settings, headers)
     budget = profile.run_time_s + settings.startup_timeout_s + 15.0 * (1 + workers)
-    timeout = min(budget, settings.timeout_s, ctx.remaining_s(budget) or budget)
+    timeout = min(budget, settings.timeout_s, ctx.remaining_s(budget))
     ctx.progress(
         f"load: profile {name} for {profile.run_time_s:g}s against {ctx.base_url}"
         + (f" with {workers} workers" if workers else "")
@@ -250,6 +250,13 @@ def _server_record(before: prom.Series | None, after: prom.Series | None, settin
         )
     sm = settings.server_metrics
     view = prom.diff(before, after, sm.requests_metric, sm.duration_metric)
+    if view.total == 0:
+        return Record(
+            layer="load",
+            check="server metrics",
+            status=Status.SKIPPED,
+            message=f"no series of {sm.requests_metric} at {path} counted a request during the run",
+        )
     return Record(
         layer="load",
         check="server metrics",

@@ -77,7 +77,7 @@ def _params(ctx: LayerContext) -> SmokeParams:
     assert isinstance(s, SmokeSettings)
     pages = [PageSpec(p.check_id, "page", p.method, p.path, p.status, p.contains) for p in env.pages]
     pages += [PageSpec(p.check_id, "endpoint", p.method, p.path, p.status, p.contains) for p in env.endpoints]
-    remaining = ctx.remaining_s(s.request_timeout_s) or s.request_timeout_s
+    remaining = ctx.remaining_s(s.request_timeout_s)  # 0 once the deadline passed, never None
     return SmokeParams(
         base_url=ctx.base_url,
         health_path=env.health_path,

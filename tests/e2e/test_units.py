@@ -238,3 +238,29 @@ def test_spec_declares_the_metrics_budgets_name() -> None:
     assert SPEC.metrics["step_duration"].tags == ("persona", "step")
     with pytest.raises(ValueError, match="retries"):
         E2ESettings(retries=-1)
+
+
+def test_a_run_whose_scenarios_were_all_skipped_is_never_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Skipped scenarios verify nothing (e.g. a persona's credentials were missing): inconclusive."""
+    from releasegate.layers import e2e
+
+    def skipped_attempts(*_args: Any) -> Any:
+        return e2e._Collected(attempts=[[_entry("skipped"), {**_entry("skipped"), "nodeid": "other"}]])
+
+    monkeypatch.setattr(e2e, "_run_attempts", skipped_attempts)
+    ctx = LayerContext(
+        run_id="r",
+        stage="pre-deploy",
+        environment=Environment(name="e"),
+        base_url="http://x",
+        settings=E2ESettings(),
+        run_dir=tmp_path,
+        artifact_dir=tmp_path / "e2e",
+        progress=lambda _m: None,
+    )
+    result = SPEC.run(ctx)
+    assert result.status is LayerStatus.ERROR
+    assert result.error is not None
+    assert "all 2 scenario(s) were skipped" in result.error

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,8 @@ def _run(capsys, *argv: str) -> tuple[ExitCode, str, str]:
 def test_help_shows_the_commands(capsys) -> None:
     code, out, _ = _run(capsys, "--help")
     assert code == ExitCode.GO
-    assert "{run,envs,layers}" in out or all(c in out for c in ("run", "envs", "layers"))
+    for command in ("run", "envs", "layers", "preflight", "slo"):
+        assert re.search(rf"^\s+{command}\s", out, re.MULTILINE), command
 
 
 def test_run_help_has_examples_and_exit_codes(capsys) -> None:

@@ -112,6 +112,19 @@ def test_pending_migrations_fail_and_absent_check_does_not_apply() -> None:
     assert not outcome.applicable
 
 
+@pytest.mark.parametrize(
+    "response",
+    [httpx.Response(502, text="<html>Bad gateway</html>"), httpx.Response(500, json={"detail": "boom"})],
+)
+def test_a_broken_health_endpoint_leaves_migrations_unmeasured_not_skipped(response: httpx.Response) -> None:
+    with _client(lambda r: response) as client:
+        outcome = check_migrations(client, "http://t/health")
+    assert outcome.applicable
+    assert not outcome.samples
+    assert outcome.records[0].status is Status.ERROR
+    assert f"HTTP {response.status_code}" in outcome.records[0].message
+
+
 @pytest.mark.parametrize(("covered", "valid"), [(79, 100), (85, 100)])
 def test_coverage_line_rate_from_cobertura(tmp_path: Path, covered: int, valid: int) -> None:
     outcome = check_coverage(cobertura(tmp_path / "coverage.xml", covered, valid))

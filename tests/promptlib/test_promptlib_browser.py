@@ -10,11 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright import sync_api
 
 from fixtures.promptlib.launcher import RunningApp, start
 from tests.promptlib.helpers import PASSWORD, new_user
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 PAGE_FAULTS = "broken-signup,js-error,layout-shift,heavy-page"
 CLS_SCRIPT = """() => new Promise(resolve => {
@@ -42,10 +41,7 @@ def _chromium() -> str | None:
 def chromium() -> Iterator[Any]:
     executable = _chromium()
     with sync_api.sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        except sync_api.Error as exc:
-            pytest.skip(f"no usable Chromium: {exc}")
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         yield browser
         browser.close()
 

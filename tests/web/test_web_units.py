@@ -97,6 +97,7 @@ def test_samples_hold_one_value_per_run_and_records_link_reports():
     sizes = {s.tags["type"]: s.values for s in samples_for(o) if s.metric == "resource_size"}
     assert sizes["image"] == [4000.0] * 3
     recs = records_for(o, WebSettings())
+    assert recs
     assert all(r.artifacts == o.artifacts for r in recs)
     assert all(r.status is Status.PASS for r in recs)
 

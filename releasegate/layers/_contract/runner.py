@@ -8,8 +8,6 @@ reports, SIGKILL of its whole process group after a short grace.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +15,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from releasegate.proc import stop_group
 
 __all__ = ["UNSAFE_METHODS", "RunPlan", "StRun", "build_command", "run_schemathesis", "st_command"]
 
@@ -110,18 +110,6 @@ def build_command(plan: RunPlan) -> list[str]:
     return [*cmd, *plan.extra_args]
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=_GRACE_S)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=_GRACE_S)
-
-
 def run_schemathesis(plan: RunPlan, *, env: Mapping[str, str], hard_timeout_s: float) -> StRun:
     plan.work_dir.mkdir(parents=True, exist_ok=True)
     plan.report_dir.mkdir(parents=True, exist_ok=True)
@@ -143,10 +131,10 @@ def run_schemathesis(plan: RunPlan, *, env: Mapping[str, str], hard_timeout_s: f
             proc.wait(timeout=max(1.0, hard_timeout_s))
         except subprocess.TimeoutExpired:
             timed_out = True
-            _stop(proc)
+            stop_group(proc, first=signal.SIGINT, grace_s=_GRACE_S)
         finally:
             if proc.poll() is None:
-                _stop(proc)
+                stop_group(proc, first=signal.SIGINT, grace_s=_GRACE_S)
     code = proc.returncode
     return StRun(
         exit_code=None if code is None or code < 0 else code,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from releasegate.proc import stop_group
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PLUGIN = "releasegate.layers._e2e.plugin"
@@ -107,19 +108,6 @@ def run_attempt(attempt: Attempt, *, secret: str, timeout_s: float, log: Path) -
         try:
             code: int | None = process.wait(timeout=max(1.0, timeout_s))
         except subprocess.TimeoutExpired:
-            _kill_group(process)
+            stop_group(process)
             code = None
     return Outcome(code, time.monotonic() - started, log)
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    for sig, wait_s in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue

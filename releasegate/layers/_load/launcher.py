@@ -11,15 +11,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from releasegate.proc import stop_group
 
 ROOT = Path(__file__).resolve().parents[3]
 PLAN_ENV = "RELEASEGATE_LOAD_PLAN"
@@ -120,20 +121,6 @@ def commands(launch: Launch, port: int | None = None) -> list[list[str]]:
     return [main] + [list(worker) for _ in range(launch.workers)]
 
 
-def _stop(procs: Sequence[subprocess.Popen[bytes]], grace_s: float = 5.0) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        alive = [p for p in procs if p.poll() is None]
-        for proc in alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-        deadline = time.monotonic() + grace_s
-        while any(p.poll() is None for p in alive) and time.monotonic() < deadline:
-            time.sleep(0.1)
-    for proc in procs:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=1.0)
-
-
 def run(launch: Launch, progress: Callable[[dict[str, Any]], None] | None = None) -> Outcome:
     """Run the load test to completion (or the timeout); always leaves no process behind."""
     launch.artifact_dir.mkdir(parents=True, exist_ok=True)
@@ -175,7 +162,7 @@ def run(launch: Launch, progress: Callable[[dict[str, Any]], None] | None = None
             while any(p.poll() is None for p in procs[1:]) and time.monotonic() < deadline:
                 time.sleep(POLL_S)
     finally:
-        _stop(procs)
+        stop_group(procs)
         for handle in handles:
             handle.close()
     return Outcome(

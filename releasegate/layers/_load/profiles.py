@@ -57,10 +57,6 @@ class Profile(_Strict):
     def run_time_s(self) -> float:
         return min(self.duration_s, self.max_duration_s)
 
-    @property
-    def open_model(self) -> bool:
-        return self.arrival_rate is not None
-
 
 class Endpoint(_Strict):
     """A weighted request of the generic locustfile; ``name`` groups it in statistics."""
@@ -103,16 +99,6 @@ class LoadSettings(LayerSettings):
     endpoints: list[Endpoint] = Field(default_factory=list)
     server_metrics: ServerMetrics = Field(default_factory=ServerMetrics)
     startup_timeout_s: float = Field(default=45.0, gt=0, description="Locust start-up allowance.")
-
-    def chosen(self, name: str | None = None) -> tuple[str, Profile]:
-        key = name or self.profile
-        if key not in self.profiles:
-            known = ", ".join(sorted(self.profiles)) or "none configured"
-            raise KeyError(f"unknown load profile {key!r} (known: {known})")
-        return key, self.profiles[key]
-
-
-DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (Endpoint(method="GET", path="/health", weight=1),)
 
 
 DEFAULT_PROFILES: dict[str, Profile] = {

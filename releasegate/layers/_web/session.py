@@ -165,10 +165,10 @@ def judge(
             continue
         if unstable_metrics(outcome, settings):
             unstable[outcome.preset] += 1
-        failures = {"error": 0, "warn": 0}
-        if prepared.rc is not None:
-            rc_records, failures = lhcirc.check(prepared.rc, outcome.runs, outcome.tags)
-            records += rc_records
+        if prepared.rc is None:
+            continue  # no lighthouserc: nothing was asserted, so there is no count to publish
+        rc_records, failures = lhcirc.check(prepared.rc, outcome.runs, outcome.tags)
+        records += rc_records
         samples += [
             Samples(
                 metric="lighthouserc_failures",

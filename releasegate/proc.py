@@ -1,0 +1,41 @@
+"""Stopping the child processes layers start (Locust, pytest, schemathesis, Lighthouse).
+
+Every tool is started in its own session (``start_new_session=True``), so signalling the
+process group reaches the grandchildren too (browsers, Locust workers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterable
+
+__all__ = ["stop_group"]
+
+
+def stop_group(
+    procs: subprocess.Popen[bytes] | Iterable[subprocess.Popen[bytes]],
+    *,
+    first: signal.Signals = signal.SIGTERM,
+    grace_s: float = 5.0,
+) -> None:
+    """Send ``first`` to each process group, then SIGKILL to those still alive after ``grace_s``.
+
+    ``first=SIGINT`` lets a tool write its reports before it exits; ``first=SIGKILL`` skips the
+    grace. Never raises for processes that are already gone; always reaps the leaders.
+    """
+    group = [procs] if isinstance(procs, subprocess.Popen) else list(procs)
+    for sig in dict.fromkeys((first, signal.SIGKILL)):
+        targets = group if sig is first else [p for p in group if p.poll() is None]
+        for proc in targets:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+        deadline = time.monotonic() + grace_s
+        while any(p.poll() is None for p in targets) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    for proc in group:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=1.0)

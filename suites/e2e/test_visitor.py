@@ -25,7 +25,7 @@ def test_visitor_browses_searches_and_filters(page: Page, step: Callable[[str], 
         word = explore.titles()[-1].split()[0]
         explore.search(word)
         titles = explore.titles()
-        if not titles or not all(word.lower() in t.lower() for t in titles):
+        if not titles or not all(word.casefold() in t.casefold() for t in titles):
             raise StepFailed(f"searching {word!r} listed {titles}")
 
     with step("filter by tag"):

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from fixtures.promptlib.launcher import RunningApp
-from tests.promptlib.helpers import demo
+from fixtures.promptlib.models import TITLE_MAX
+from tests.promptlib.helpers import demo, in_process, new_user
 
 NAV_ANON = {"nav-explore", "nav-pricing", "nav-login", "nav-signup"}
 NAV_USER = {"nav-explore", "nav-pricing", "nav-new-prompt", "nav-my-prompts", "profile-menu", "logout-button"}
@@ -63,6 +64,25 @@ def test_explore_filters_by_tag_and_searches(web: httpx.Client) -> None:
     assert found.count('data-testid="prompt-card"') == 1
     assert "Blog outline" in found
     assert 'data-testid="empty-state"' in web.get("/explore", params={"q": "zzzz-nothing"}).text
+
+
+def test_a_whole_title_of_the_longest_length_finds_only_itself() -> None:
+    client = in_process()
+    try:
+        _, auth = new_user(client)
+        full, prefix = "q" * TITLE_MAX, "q" * (TITLE_MAX - 10)
+        for title in (full, prefix):
+            body = {"title": title, "text": "text", "agent_type": "LLM"}
+            assert client.post("/api/prompts", json=body, headers=auth).status_code == 201
+        page = client.get("/explore", params={"q": full}).text
+        assert page.count('data-testid="prompt-card"') == 1
+        assert f'value="{full}"' in page
+        api = client.get("/api/prompts", params={"q": full})
+        assert api.status_code == 200, api.text
+        assert [p["title"] for p in api.json()["items"]] == [full]
+        assert client.get("/api/prompts", params={"q": full + "q"}).status_code == 422
+    finally:
+        client.close()
 
 
 def test_signup_lands_on_explore_with_the_profile_menu(web: httpx.Client) -> None:

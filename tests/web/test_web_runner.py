@@ -9,11 +9,20 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from releasegate.layers._web.runner import RunRequest, Tool, leaks, run_lighthouse, scrub
+from releasegate.layers._web.runner import (
+    RunRequest,
+    Tool,
+    _kill_browsers,
+    _pids_with_arg,
+    leaks,
+    run_lighthouse,
+    scrub,
+)
 
 FAKE = """#!{python}
 import os, subprocess, sys, time
@@ -69,6 +78,31 @@ def test_a_hanging_run_is_killed_with_its_detached_browser(tmp_path, monkeypatch
     browser = int(pid_file.read_text())
     time.sleep(0.2)
     assert not _alive(browser)
+
+
+SPAWNER = """
+import subprocess, sys, time
+for _ in range(300):
+    helper = [sys.executable, "-c", "import time; time.sleep(60)", sys.argv[1]]
+    subprocess.Popen(helper, start_new_session=True)
+    time.sleep(0.01)
+"""
+
+
+def test_the_browser_sweep_also_catches_helpers_started_while_it_runs(tmp_path):
+    marker = f"--user-data-dir={tmp_path / 'profile'}"
+    parent = subprocess.Popen([sys.executable, "-c", SPAWNER, marker], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while len(_pids_with_arg(marker.encode())) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_pids_with_arg(marker.encode())) >= 5
+        _kill_browsers(tmp_path / "profile")
+        assert _pids_with_arg(marker.encode()) == []
+    finally:
+        parent.kill()
+        parent.wait(5)
+        _kill_browsers(tmp_path / "profile")
 
 
 def _alive(pid: int) -> bool:

@@ -193,17 +193,36 @@ def _kill(proc: subprocess.Popen[bytes], profile: Path) -> None:
     _kill_browsers(profile)
 
 
-def _kill_browsers(profile: Path) -> None:
-    """Kill the Chromium processes started for this run (identified by their profile directory)."""
+def _kill_browsers(profile: Path, settle_s: float = 5.0) -> None:
+    """Kill the Chromium processes started for this run (identified by their profile directory).
+
+    Sweeps until a sweep finds none: a browser caught starting up may still spawn helpers, and a
+    killed process stays visible until it has exited. Bounded by ``settle_s``.
+    """
     marker = f"--user-data-dir={profile}".encode()
+    deadline = time.monotonic() + settle_s
+    while True:
+        found = _pids_with_arg(marker)
+        if not found:
+            return
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def _pids_with_arg(arg: bytes) -> list[int]:
+    found = []
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if marker in cmdline.split(b"\0"):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry.name), signal.SIGKILL)
+        if arg in cmdline.split(b"\0"):
+            found.append(int(entry.name))
+    return found
 
 
 def _variants(secret: str) -> list[str]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ CREATE TABLE IF NOT EXISTS series (
     values_json TEXT NOT NULL, buckets_json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS series_by_run ON series (run_id);
 """
+RUN_COLUMNS = "run_id, started_at, environment, stage, commit_sha, decision, fingerprint_json, fingerprint"
 
 
 @dataclass(frozen=True)
@@ -154,10 +154,7 @@ class History:
         limit: int | None = None,
     ) -> list[StoredRun]:
         """Stored runs, newest first."""
-        sql = (
-            "SELECT run_id, started_at, environment, stage, commit_sha, decision, fingerprint_json, "
-            "fingerprint FROM runs WHERE 1=1"
-        )
+        sql = f"SELECT {RUN_COLUMNS} FROM runs WHERE 1=1"
         args: list[Any] = []
         for column, value in (("environment", environment), ("stage", stage)):
             if value is not None:
@@ -171,13 +168,13 @@ class History:
             sql += " LIMIT ?"
             args.append(limit)
         with closing(self.db.execute(sql, args)) as cur:
-            return [
-                StoredRun(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], json.loads(r[6]), r[7])
-                for r in cur.fetchall()
-            ]
+            return [_stored_run(r) for r in cur.fetchall()]
 
     def get(self, run_id: str) -> StoredRun | None:
-        return next((r for r in self.runs() if r.run_id == run_id), None)
+        """One stored run by id, None when unknown."""
+        with closing(self.db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))) as cur:
+            row = cur.fetchone()
+        return None if row is None else _stored_run(row)
 
     def load(self, run_id: str) -> RunResult:
         """A stored run as a RunResult holding its (bounded) samples; KeyError when unknown."""
@@ -202,19 +199,9 @@ class History:
             "WHERE run_id = ?"
         )
         with closing(self.db.execute(sql, (run_id,))) as cur:
-            for layer, metric, tags, kind, unit, duration, values, buckets in cur.fetchall():
+            for layer, metric, *row in cur.fetchall():
                 target = layers.setdefault(layer, LayerResult(layer=layer, status=LayerStatus.OK))
-                target.samples.append(
-                    Samples(
-                        metric=metric,
-                        kind=MetricKind(kind),
-                        unit=unit,
-                        tags=json.loads(tags),
-                        duration_s=duration,
-                        values=json.loads(values),
-                        buckets=[tuple(b) for b in json.loads(buckets)],
-                    )
-                )
+                target.samples.append(_samples(metric, row))
         return RunResult(info=info, layers=list(layers.values()))
 
     def series_over_time(
@@ -231,30 +218,28 @@ class History:
             sql += " AND r.stage = ?"
             args.append(stage)
         with closing(self.db.execute(sql + " ORDER BY r.started_at", args)) as cur:
-            return [
-                (
-                    datetime.fromisoformat(r[0]),
-                    Samples(
-                        metric=metric,
-                        kind=MetricKind(r[2]),
-                        unit=r[3],
-                        tags=json.loads(r[1]),
-                        duration_s=r[4],
-                        values=json.loads(r[5]),
-                        buckets=[tuple(b) for b in json.loads(r[6])],
-                    ),
-                )
-                for r in cur.fetchall()
-            ]
+            return [(datetime.fromisoformat(at), _samples(metric, row)) for at, *row in cur.fetchall()]
 
 
-@contextmanager
-def opened(path: str | Path) -> Iterator[History]:
-    history = History(path)
-    try:
-        yield history
-    finally:
-        history.close()
+def _stored_run(row: tuple[Any, ...]) -> StoredRun:
+    """A ``runs`` row selected as ``RUN_COLUMNS``."""
+    return StoredRun(
+        row[0], datetime.fromisoformat(row[1]), row[2], row[3], row[4], row[5], json.loads(row[6]), row[7]
+    )
+
+
+def _samples(metric: str, row: list[Any]) -> Samples:
+    """``metric``'s stored series back as Samples; ``row`` holds the ``series`` columns after ``metric``."""
+    tags, kind, unit, duration, values, buckets = row
+    return Samples(
+        metric=metric,
+        kind=MetricKind(kind),
+        unit=unit,
+        tags=json.loads(tags),
+        duration_s=duration,
+        values=json.loads(values),
+        buckets=[tuple(b) for b in json.loads(buckets)],
+    )
 
 
 def _bounded(s: Samples) -> tuple[Any, ...]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gates.baseline import resolve_baseline
-from gates.budgets import validate_budgets
+from gates.budgets import BudgetSet, validate_budgets
 from gates.evaluate import Baseline, judge
 from gates.history import History
 from gates.model import Verdict
@@ -16,7 +16,7 @@ from gates.reports.html import render_html
 from gates.reports.jsonout import render_json
 from gates.reports.junit import render_junit
 from gates.reports.markdown import render_markdown
-from gates.slo import attach_slo, run_events
+from gates.slo import Event, attach_slo, run_events
 from releasegate.config import Config
 from releasegate.errors import ConfigError, UsageError
 from releasegate.layers.base import LayerSpec
@@ -54,14 +54,19 @@ def run_gates(
     run: RunResult,
     config: Config,
     *,
+    budgets: BudgetSet | None = None,
     baseline: str | None = None,
     record_history: bool = True,
     layers: Mapping[str, LayerSpec] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Verdict:
     """Judge ``run``, write report.html, summary.md, junit.xml and verdict.json into ``run_dir``,
-    post the optional notification and file the run in the history."""
-    budgets = validate_budgets(config, default_layers() if layers is None else layers)
+    post the optional notification and file the run in the history.
+
+    ``budgets`` are ``config``'s budgets already validated; without them they are validated
+    here against ``layers`` (default: every installed layer's metric catalogue)."""
+    if budgets is None:
+        budgets = validate_budgets(config, default_layers() if layers is None else layers)
     wants_history = config.history.enabled and (
         record_history or baseline is not None or budgets.uses_baseline or budgets.slo_objective is not None
     )
@@ -78,15 +83,14 @@ def run_gates(
                 chosen = resolve_baseline("last-pass", run, history)
             except UsageError as exc:
                 notes.append(f"no baseline: {exc.message}")
-        judged = run
-        if budgets.slo_objective is not None:
-            judged = attach_slo(run, history, budgets.slo_objective)
+        events = run_events(run, history)
+        judged = run if budgets.slo_objective is None else attach_slo(run, events, budgets.slo_objective)
         verdict = judge(judged, budgets, baseline=chosen)
         verdict.notes.extend(notes)
         note = notify_from_config(config, verdict, run, environ)
         if note:
             verdict.notes.append(note)
-        write_reports(run_dir, verdict, judged, availability=_availability(run, history))
+        write_reports(run_dir, verdict, judged, availability=_availability(events))
         if record_history and history is not None:
             history.record(run, verdict)
     finally:
@@ -117,6 +121,5 @@ def write_reports(
     return paths
 
 
-def _availability(run: RunResult, history: History | None) -> list[tuple[datetime, float]]:
-    events = run_events(run, history)
+def _availability(events: list[Event]) -> list[tuple[datetime, float]]:
     return [(e.at, e.good / e.total) for e in sorted(events, key=lambda e: e.at) if e.total]

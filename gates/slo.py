@@ -246,9 +246,8 @@ def run_events(run: RunResult, history: History | None) -> list[Event]:
     return events
 
 
-def attach_slo(run: RunResult, history: History | None, objective: float) -> RunResult:
-    """A copy of ``run`` with the ``slo`` layer computed from the history plus this run's smoke probes."""
-    events = run_events(run, history)
+def attach_slo(run: RunResult, events: list[Event], objective: float) -> RunResult:
+    """A copy of ``run`` with the ``slo`` layer computed from availability events (see ``run_events``)."""
     layer = slo_layer(events, objective, run.info.started_at)
     info = run.info.model_copy(update={"layers": [*run.info.layers, "slo"]})
     return run.model_copy(update={"info": info, "layers": [*run.layers, layer]})

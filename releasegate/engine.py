@@ -184,6 +184,7 @@ def execute(
             progress=progress,
             deadline=time.monotonic() + settings.timeout_s,
             abort_rules=tuple(the_plan.abort_rules.get(spec.name, ())),
+            config=the_plan.config,
         )
         try:
             result = run_layer(spec, ctx)

@@ -3,6 +3,7 @@
 The values of the environment variables an environment names (headers, tokens, login
 credentials) are collected once per run; :func:`redact` replaces them in text and
 :func:`redact_model` in any pydantic model (records, errors, meta) before it is stored.
+A secret is replaced in every form :func:`secret_forms` lists, not only as it was given.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["MASK", "collect_secrets", "redact", "redact_model"]
+__all__ = ["MASK", "collect_secrets", "redact", "redact_model", "secret_forms"]
 
 MASK = "[redacted]"
 _MIN_LENGTH = 4  # shorter values would mask ordinary words
@@ -29,19 +30,47 @@ def collect_secrets(names: Iterable[str], environ: Mapping[str, str] | None = No
     return sorted(values, key=len, reverse=True)
 
 
+def secret_forms(secret: str) -> list[str]:
+    """How ``secret`` may appear in a file or message (longest first; none for an empty one).
+
+    As given; inside a JSON string, escaped the way Python writes it (non-ASCII as ``\\uXXXX``)
+    and the way JavaScript and pydantic do (non-ASCII kept); and inside a JSON string in an HTML
+    ``<script>`` (``<`` as ``\\u003c``, with or without ``/`` as ``\\/``), as in Lighthouse's
+    HTML report.
+    """
+    if not secret:
+        return []
+    forms = {secret}
+    for escaped in (json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
+        in_script = escaped.replace("<", "\\u003c")
+        forms |= {escaped, in_script, in_script.replace("/", "\\/")}
+    return _longest_first(forms)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
+    for form in _longest_first({f for secret in secrets for f in secret_forms(secret)}):
+        text = text.replace(form, MASK)
     return text
 
 
 def redact_model(model: M, secrets: Iterable[str]) -> M:
-    """A copy of ``model`` with every secret replaced in every string it holds."""
-    secrets = [s for s in secrets if s]
+    """A copy of ``model`` with every secret replaced in every string it holds (keys included)."""
+    secrets = [secret for secret in secrets if secret]
     if not secrets:
         return model
-    text = model.model_dump_json()
-    for secret in secrets:
-        text = text.replace(json.dumps(secret)[1:-1], MASK)
-    return type(model).model_validate_json(text)
+    data = _redact_strings(json.loads(model.model_dump_json()), secrets)
+    return type(model).model_validate_json(json.dumps(data))
+
+
+def _redact_strings(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, list):
+        return [_redact_strings(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {redact(key, secrets): _redact_strings(item, secrets) for key, item in value.items()}
+    return value
+
+
+def _longest_first(forms: Iterable[str]) -> list[str]:
+    return sorted(forms, key=lambda form: (-len(form), form))

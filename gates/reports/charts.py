@@ -10,6 +10,7 @@ from gates.units import fmt_value
 W, H = 560, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 26, 30
 COLORS = ("#2563eb", "#d97706", "#7c3aed", "#059669", "#0891b2")
+LEGEND_CHAR, LEGEND_GAP = 7, 18  # legend text width per character and space between entries (px)
 
 
 def _frame(title: str, body: list[str]) -> str:
@@ -59,11 +60,13 @@ def line_chart(title: str, series: Mapping[str, Sequence[tuple[float, float]]], 
     kx, cx = _scale(min(xs), max(xs), LEFT, W - RIGHT)
     ky, cy = _scale(y_lo, y_hi, H - BOTTOM, TOP)
     body = _axes(y_lo, y_hi, unit, x_labels)
+    legend_x = LEFT + 8
     for i, (name, pts) in enumerate(series.items()):
         color = COLORS[i % len(COLORS)]
         path = " ".join(f"{kx * x + cx:.1f},{ky * y + cy:.1f}" for x, y in sorted(pts))
         body.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.6"/>')
-        body.append(f'<text x="{LEFT + 8 + 70 * i}" y="{TOP + 10}" class="lg" fill="{color}">{escape(name)}</text>')
+        body.append(f'<text x="{legend_x}" y="{TOP + 10}" class="lg" fill="{color}">{escape(name)}</text>')
+        legend_x += LEGEND_GAP + LEGEND_CHAR * len(name)
     if limit is not None:
         body.append(_hline(limit, f"{limit_label} {fmt_value(limit, unit)}", ky, cy))
     return _frame(title, body)
@@ -105,6 +108,14 @@ def histogram(title: str, pairs: Sequence[tuple[float, float]], *, unit: str, li
     return _frame(title, body)
 
 
+def fit(label: str, width: int = 34) -> str:
+    """``label`` in at most ``width`` characters, eliding the middle so both ends stay readable."""
+    if len(label) <= width:
+        return label
+    head = (width - 1) // 2
+    return label[:head] + "…" + label[len(label) - (width - 1 - head):]
+
+
 def _count(n: float) -> str:
     return str(int(n)) if n == int(n) else f"{n:.1f}"
 
@@ -121,7 +132,7 @@ def budget_bars(title: str, items: Sequence[tuple[str, float, float, str, bool]]
         y = TOP + 22 * i
         share = observed / lim if lim else 0.0
         color = "#059669" if passed else "#dc2626"
-        body.append(f'<text x="4" y="{y + 13}" class="bl">{escape(label[:34])}</text>'
+        body.append(f'<text x="4" y="{y + 13}" class="bl"><title>{escape(label)}</title>{escape(fit(label))}</text>'
                     f'<rect x="220" y="{y + 2}" width="{max(1.0, kx * min(share, top)):.1f}" height="14" fill="{color}"/>'
                     f'<text x="{224 + kx * min(share, top):.1f}" y="{y + 13}" class="bv">'
                     f'{escape(fmt_value(observed, unit))} / {escape(fmt_value(lim, unit))}</text>')

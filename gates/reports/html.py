@@ -180,8 +180,26 @@ def _latency_charts(verdict: Verdict, run: RunResult) -> list[str]:
     return out
 
 
+VITAL_NAMES = {
+    "largest_contentful_paint": "LCP",
+    "cumulative_layout_shift": "CLS",
+    "total_blocking_time": "TBT",
+    "first_contentful_paint": "FCP",
+    "speed_index": "Speed index",
+    "resource_size": "size",
+    "resource_count": "requests",
+}
+
+
+def vital_label(key: str) -> str:
+    """A short bar label for a web budget key: ``web.largest_contentful_paint{page:/}`` -> ``LCP /``."""
+    metric, _, selector = key.split(".", 1)[1].partition("{")
+    values = [part.split(":", 1)[-1] for part in selector.rstrip("}").split(",") if part]
+    return " ".join([VITAL_NAMES.get(metric, metric), *values])
+
+
 def _vitals(verdict: Verdict) -> str:
-    items = [(f"{b.key.split('.', 1)[1]} {b.expr}", b.observed, b.limit, b.unit, b.status is BudgetStatus.PASS)
+    items = [(vital_label(b.key), b.observed, b.limit, b.unit, b.status is BudgetStatus.PASS)
              for b in verdict.budgets
              if b.layer == "web" and b.observed is not None and b.limit and b.operator in ("<", "<=")]
     return charts.budget_bars("Web vitals against their budgets", items)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from releasegate import layers as registry
 from releasegate.config import Config, Environment
@@ -21,6 +21,9 @@ from releasegate.layers.base import AbortRule, RunOptions
 from releasegate.progress import Progress
 from releasegate.results import LayerStatus, RunResult, Status
 from releasegate.target import resolve, select_environment
+
+if TYPE_CHECKING:
+    from gates import BudgetSet
 
 __all__ = ["RunSettings", "Verdict", "options_from_args", "resolve_settings", "run_command"]
 
@@ -129,6 +132,7 @@ def run_command(
     config = load_config(args.config, environ=env)
     settings = resolve_settings(args, config, env)
     options = options_from_args(args, settings)
+    budgets = _budgets(config)
     the_plan = plan(
         config,
         settings.environment,
@@ -136,12 +140,12 @@ def run_command(
         layers=settings.layers.value if settings.layers else None,
         options=options,
         report_dir=settings.report_dir.value,
-        abort_rules=_abort_rules(config),
+        abort_rules=_abort_rules(budgets),
     )
     progress = Progress(live=False if args.plain else None)
     with resolve(settings.environment, faults=settings.demo_faults.value) as target:
         outcome = execute(the_plan, target.base_url, on_event=progress, environ=env)
-    verdict = _judge(outcome, config, args)
+    verdict = _judge(outcome, config, budgets, args)
     report = outcome.run_dir / "report.html"
     shown = report if report.exists() else outcome.run_dir / "results.json"
     print(f"verdict: {verdict.decision}", file=out)
@@ -155,20 +159,31 @@ def run_command(
     return verdict.exit_code
 
 
-def _abort_rules(config: Config) -> dict[str, tuple[AbortRule, ...]]:
-    """Validate every budget before anything runs (ConfigError, exit 2) and derive the live stop rules."""
-    from gates import abort_rules, validate_budgets
+def _budgets(config: Config) -> BudgetSet:
+    """Validate every budget before anything runs (ConfigError, exit 2)."""
+    from gates import validate_budgets
     from gates.runner import default_layers
 
-    budgets = validate_budgets(config, default_layers())
+    return validate_budgets(config, default_layers())
+
+
+def _abort_rules(budgets: BudgetSet) -> dict[str, tuple[AbortRule, ...]]:
+    """The live stop rules of every layer."""
+    from gates import abort_rules
+
     return {name: abort_rules(budgets, name) for name in registry.LAYER_NAMES}
 
 
-def _judge(outcome: RunOutcome, config: Config, args: argparse.Namespace) -> Verdict:
+def _judge(outcome: RunOutcome, config: Config, budgets: BudgetSet, args: argparse.Namespace) -> Verdict:
     from gates import run_gates
 
     judged = run_gates(
-        outcome.run_dir, outcome.result, config, baseline=args.baseline, record_history=not args.no_history
+        outcome.run_dir,
+        outcome.result,
+        config,
+        budgets=budgets,
+        baseline=args.baseline,
+        record_history=not args.no_history,
     )
     return Verdict(judged.decision.label, ExitCode(judged.exit_code), judged.reason)
 

@@ -19,7 +19,7 @@ from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict
 
-from releasegate.config import Environment
+from releasegate.config import Config, Environment
 from releasegate.redact import redact
 from releasegate.results import LayerResult, MetricKind
 
@@ -98,6 +98,7 @@ class LayerContext:
     progress: Callable[[str], None] = _print_progress
     deadline: float | None = None  # time.monotonic() value
     abort_rules: tuple[AbortRule, ...] = ()
+    config: Config | None = None  # the run's loaded configuration, to look up other environments
 
     @overload
     def remaining_s(self) -> float | None: ...

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from releasegate.configfile import choose
 from releasegate.errors import ConfigError
 from releasegate.layers.base import LayerContext, LayerSettings, LayerSpec, MetricSpec
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, utcnow
@@ -138,20 +139,20 @@ def _baseline_document(ctx: LayerContext, location: str) -> tuple[str, dict[str,
     from releasegate.layers._contract.spec import load_spec
 
     if location.startswith("env:"):
-        name = location[4:]
-        envs = ctx.options.extra.get("environments")
-        if not isinstance(envs, dict):
-            from releasegate.configfile import environment_named, load_config
-
-            other = environment_named(load_config(), name)
-        elif name in envs:
-            other = envs[name]
-        else:
+        if ctx.config is None:
             raise ConfigError(
-                f"baseline_spec {location!r} names an unknown environment", key="layers.contract"
+                f"baseline_spec {location!r} names another environment, but the run has no configuration "
+                "to find it in",
+                key="layers.contract",
             )
-        base = other.base_url or ctx.base_url
-        spec = load_spec(other.openapi, base, headers={}, timeout_s=15.0)
+        other = choose(
+            "environment",
+            location[4:],
+            ctx.config.environments,
+            ctx.config,
+            key="layers.contract.baseline_spec",
+        )
+        spec = load_spec(other.openapi, other.base_url or ctx.base_url, headers={}, timeout_s=15.0)
     else:
         spec = load_spec(location, ctx.base_url, headers={}, timeout_s=15.0)
     return spec.source, spec.document

@@ -18,13 +18,17 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import Field
 
 from releasegate.errors import ConfigError, LayerError
 from releasegate.layers.base import LayerContext, LayerSettings, LayerSpec, MetricSpec
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, RunResult, Status, utcnow
+
+if TYPE_CHECKING:
+    from releasegate.browser import BrowserInfo
+    from releasegate.layers._e2e.runner import Attempt
 
 __all__ = ["SPEC", "E2ESettings", "merge_runs", "merge_shards", "run"]
 
@@ -91,6 +95,7 @@ def _error(result: LayerResult, message: str) -> LayerResult:
 class _Plan:
     suite: Path
     personas_file: Path
+    browser: BrowserInfo
     chromium: str | None
     smoke_reason: str | None
     workers: int
@@ -106,9 +111,22 @@ class _Collected:
     logs: list[str] = field(default_factory=list)
 
 
+def _scrub_attempt(attempt: Attempt, log: Path, hidden: Sequence[str]) -> None:
+    """Scrub secrets from what one attempt wrote: its output, its results and its log.
+
+    Earlier attempts' files were scrubbed when their own attempt ended and are not read again.
+    """
+    from releasegate.layers._e2e import redact
+
+    for root in (attempt.output_dir, attempt.results_dir):
+        redact.scrub_tree(root, hidden)
+    if log.is_file():
+        redact.scrub_file(log, redact.encoded_forms(hidden))
+
+
 def _run_attempts(ctx: LayerContext, settings: E2ESettings, plan: _Plan) -> _Collected:
     """Attempt 1 runs the selection; each retry re-runs only what failed or errored."""
-    from releasegate.layers._e2e import parse, redact, runner
+    from releasegate.layers._e2e import parse, runner
 
     got = _Collected()
     targets: list[str] = [str(plan.suite)]
@@ -140,7 +158,7 @@ def _run_attempts(ctx: LayerContext, settings: E2ESettings, plan: _Plan) -> _Col
             outcome = runner.run_attempt(attempt, secret=plan.secret, timeout_s=timeout_s, log=log)
         finally:
             shutil.rmtree(state_dir, ignore_errors=True)
-        redact.scrub_tree(ctx.artifact_dir, plan.hidden)
+        _scrub_attempt(attempt, log, plan.hidden)
         got.logs.append(ctx.rel(log))
         entries = parse.read_entries(attempt.results_dir)
         got.attempts.append(entries)
@@ -186,6 +204,7 @@ def _plan(ctx: LayerContext, settings: E2ESettings) -> _Plan:
     return _Plan(
         suite=suite,
         personas_file=personas_file,
+        browser=browser,
         chromium=None if browser.source == "playwright" else browser.path,
         smoke_reason=smoke_only_reason(ctx, settings),
         workers=ctx.options.workers or settings.workers,
@@ -195,7 +214,6 @@ def _plan(ctx: LayerContext, settings: E2ESettings) -> _Plan:
 
 
 def run(ctx: LayerContext) -> LayerResult:
-    from releasegate.browser import find_chromium
     from releasegate.errors import ReleasegateError
     from releasegate.layers._e2e import parse, runner
 
@@ -203,13 +221,12 @@ def run(ctx: LayerContext) -> LayerResult:
     result = LayerResult(layer="e2e", status=LayerStatus.OK)
     try:
         plan = _plan(ctx, settings)
-        browser = find_chromium()
     except ReleasegateError as exc:
         return _error(result, str(exc))
     shard = f"{ctx.options.shard[0]}/{ctx.options.shard[1]}" if ctx.options.shard else None
     result.meta.update(
-        browser=browser.describe(),
-        browser_source=browser.source,
+        browser=plan.browser.describe(),
+        browser_source=plan.browser.source,
         smoke_only=plan.smoke_reason,
         workers=plan.workers,
         shard=shard,
@@ -218,7 +235,7 @@ def run(ctx: LayerContext) -> LayerResult:
         slow_mo_ms=ctx.options.slow_mo_ms,
     )
     ctx.progress(
-        f"e2e: {browser.describe()}, {plan.workers} worker(s)"
+        f"e2e: {plan.browser.describe()}, {plan.workers} worker(s)"
         + (f", shard {shard}" if shard else "")
         + (f"; {plan.smoke_reason}" if plan.smoke_reason else "")
     )

@@ -208,13 +208,12 @@ def run(ctx: LayerContext) -> LayerResult:
     if not results["cells"]:
         return _error(ctx, started, f"no request was recorded against {ctx.base_url}\n{log_tail}", meta)
     meta["stop_reason"] = results["stop_reason"]
-    samples = collect.client_samples(results, target_rate)
-    records = collect.records(results, ctx.redact)
-    records.append(_server_record(before, after, settings))
-    if before is not None and after is not None:
-        view = prom.diff(
-            before, after, settings.server_metrics.requests_metric, settings.server_metrics.duration_metric
-        )
+    eps = collect.endpoints(results)
+    samples = collect.client_samples(results, eps, target_rate)
+    records = collect.records(results, eps, ctx.redact)
+    view = _server_view(before, after, settings)
+    records.append(_server_record(view, settings))
+    if view is not None:
         samples += collect.server_samples(view)
     aborted = results["aborted"]["sentence"] if results.get("aborted") else None
     if results["stop_reason"] in ("max_requests", "max_rate"):
@@ -239,29 +238,38 @@ def run(ctx: LayerContext) -> LayerResult:
     )
 
 
-def _server_record(before: prom.Series | None, after: prom.Series | None, settings: LoadSettings) -> Record:
-    path = settings.server_metrics.path
+def _server_view(
+    before: prom.Series | None, after: prom.Series | None, settings: LoadSettings
+) -> prom.ServerView | None:
+    """What the target's metrics counted between the scrapes before and after the run, if both worked."""
     if before is None or after is None:
+        return None
+    sm = settings.server_metrics
+    return prom.diff(before, after, sm.requests_metric, sm.duration_metric)
+
+
+def _server_record(view: prom.ServerView | None, settings: LoadSettings) -> Record:
+    """What the target's own metrics saw of the run (``view`` is None when there were none to scrape)."""
+    sm = settings.server_metrics
+    if view is None:
         return Record(
             layer="load",
             check="server metrics",
             status=Status.SKIPPED,
-            message=f"the target exposes no Prometheus metrics at {path} (or scraping is off)",
+            message=f"the target exposes no Prometheus metrics at {sm.path} (or scraping is off)",
         )
-    sm = settings.server_metrics
-    view = prom.diff(before, after, sm.requests_metric, sm.duration_metric)
     if view.total == 0:
         return Record(
             layer="load",
             check="server metrics",
             status=Status.SKIPPED,
-            message=f"no series of {sm.requests_metric} at {path} counted a request during the run",
+            message=f"no series of {sm.requests_metric} at {sm.path} counted a request during the run",
         )
     return Record(
         layer="load",
         check="server metrics",
         status=Status.PASS,
-        message=f"server counted {view.total:.0f} requests during the run ({path})",
+        message=f"server counted {view.total:.0f} requests during the run ({sm.path})",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from fixtures.promptlib.launcher import RunningApp
-from releasegate.config import Environment
+from releasegate.config import Config, Environment
 from releasegate.errors import ConfigError
 from releasegate.exitcodes import ExitCode
 from releasegate.layers import contract
@@ -68,6 +69,41 @@ def test_yaml_and_swagger2_specs_load(tmp_path: Path) -> None:
     assert check_base_path(spec, "http://h/v1/") == "http://h/v1"
     with pytest.raises(ConfigError, match=r"declares base path '/v1'"):
         check_base_path(spec, "http://h/api")
+
+
+def _with_staging(ctx: LayerContext, spec_file: str) -> LayerContext:
+    staging = Environment(base_url="http://127.0.0.1:9", openapi=spec_file)
+    return dataclasses.replace(ctx, config=Config(environments={"staging": staging}))
+
+
+def test_env_baseline_reads_the_other_environment_from_the_runs_config(
+    tmp_path: Path, ctx_factory: Callable[..., LayerContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_disk(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the contract layer must not read the configuration file again")
+
+    monkeypatch.setattr("releasegate.configfile.load_config", no_disk)
+    spec_file = _write(tmp_path, "staging.json", json.dumps(MINIMAL))
+    ctx = _with_staging(ctx_factory("http://127.0.0.1:9"), spec_file)
+    assert contract._baseline_document(ctx, "env:staging") == (spec_file, MINIMAL)
+
+
+def test_env_baseline_naming_an_unknown_environment_suggests_one(
+    tmp_path: Path, ctx_factory: Callable[..., LayerContext]
+) -> None:
+    ctx = _with_staging(ctx_factory("http://127.0.0.1:9"), _write(tmp_path, "s.json", json.dumps(MINIMAL)))
+    with pytest.raises(ConfigError, match=r"unknown environment 'stagng'") as info:
+        contract._baseline_document(ctx, "env:stagng")
+    assert "did you mean 'staging'?" in str(info.value)
+    assert "layers.contract.baseline_spec" in str(info.value)
+    assert info.value.exit_code == ExitCode.USAGE
+
+
+def test_env_baseline_without_the_runs_config_is_a_config_error(
+    ctx_factory: Callable[..., LayerContext],
+) -> None:
+    with pytest.raises(ConfigError, match=r"baseline_spec 'env:staging' names another environment"):
+        contract._baseline_document(ctx_factory("http://127.0.0.1:9"), "env:staging")
 
 
 def test_unknown_check_suggests_the_right_one() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +206,18 @@ def test_redaction_scrubs_traces_and_json(tmp_path: Path) -> None:
     assert "Rg-secret" not in (tmp_path / "results.jsonl").read_text()
 
 
+def test_redaction_also_finds_a_secret_in_its_json_escaped_form(tmp_path: Path) -> None:
+    secret = 'Rg-p"ss\\w/rd<é'
+    trace = tmp_path / "trace.zip"
+    with zipfile.ZipFile(trace, "w") as z:
+        z.writestr("trace.trace", json.dumps({"value": secret}, ensure_ascii=False))
+    (tmp_path / "results.json").write_text(json.dumps({"error": f"fill({secret})"}))
+    assert scrub_tree(tmp_path, [secret]) == 2
+    with zipfile.ZipFile(trace) as z:
+        assert json.loads(z.read("trace.trace")) == {"value": "[redacted]"}
+    assert json.loads((tmp_path / "results.json").read_text()) == {"error": "fill([redacted])"}
+
+
 @pytest.mark.parametrize(
     ("stage", "production", "allow", "smoke_setting", "expected"),
     [
@@ -264,3 +278,79 @@ def test_a_run_whose_scenarios_were_all_skipped_is_never_a_pass(
     assert result.status is LayerStatus.ERROR
     assert result.error is not None
     assert "all 2 scenario(s) were skipped" in result.error
+
+
+def test_each_attempt_scrubs_only_what_it_wrote_and_the_browser_is_found_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry leaves the first attempt's (already clean) files alone; no file of the run keeps a secret."""
+    from releasegate import browser
+    from releasegate.layers._e2e import redact, runner
+
+    token = "planted-e2e-TOKEN-5c2f9a"
+    lookups: list[browser.BrowserInfo] = []
+    running: list[int] = []
+    scrubbed: dict[int, set[Path]] = {}
+
+    def find_chromium() -> browser.BrowserInfo:
+        lookups.append(browser.BrowserInfo(path="/usr/bin/chromium", source="system"))
+        return lookups[-1]
+
+    def run_attempt(attempt: runner.Attempt, *, secret: str, timeout_s: float, log: Path) -> runner.Outcome:
+        running.append(attempt.number)
+        scenario = attempt.output_dir / "t-py-test-x-chromium"
+        scenario.mkdir(parents=True)
+        with zipfile.ZipFile(scenario / "trace.zip", "w") as z:
+            z.writestr("trace.trace", json.dumps({"params": {"value": token}}))
+        (scenario / "console-errors.json").write_text(json.dumps([{"text": token}]))
+        entry = {**_entry("failed" if attempt.number == 1 else "passed"), "error": f"call: fill({token})"}
+        attempt.results_dir.mkdir(parents=True)
+        (attempt.results_dir / "results-main.jsonl").write_text(json.dumps(entry) + "\n")
+        log.write_text(f"typed {token}\n")
+        return runner.Outcome(1 if attempt.number == 1 else 0, 0.1, log)
+
+    real_scrub = redact.scrub_tree
+
+    def scrub_tree(root: Path, secrets: Sequence[str]) -> int:
+        scrubbed.setdefault(running[-1], set()).update(p for p in root.rglob("*") if p.is_file())
+        return real_scrub(root, secrets)
+
+    monkeypatch.setattr(browser, "find_chromium", find_chromium)
+    monkeypatch.setattr(runner, "run_attempt", run_attempt)
+    monkeypatch.setattr(redact, "scrub_tree", scrub_tree)
+    ctx = LayerContext(
+        run_id="r",
+        stage="pre-deploy",
+        environment=Environment(name="e"),
+        base_url="http://x",
+        settings=E2ESettings(retries=1),
+        run_dir=tmp_path,
+        artifact_dir=tmp_path / "e2e",
+        secrets=[token],
+        progress=lambda _m: None,
+    )
+    result = SPEC.run(ctx)
+
+    assert result.status is LayerStatus.OK, result.error
+    assert running == [1, 2]
+    assert len(lookups) == 1
+    assert result.meta["browser"] == lookups[0].describe()
+    for number in running:
+        wrote = {
+            p
+            for root in (
+                ctx.artifact_dir / f"attempt-{number}",
+                ctx.artifact_dir / "results" / f"attempt-{number}",
+            )
+            for p in root.rglob("*")
+            if p.is_file()
+        }
+        assert scrubbed[number] == wrote
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"trace.zip", "console-errors.json", "results-main.jsonl"}
+    assert {p.name for p in files if p.suffix == ".log"} == {"pytest-attempt-1.log", "pytest-attempt-2.log"}
+    for path in files:
+        assert token.encode() not in path.read_bytes(), path
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as z:
+                assert not any(token.encode() in z.read(n) for n in z.namelist()), path

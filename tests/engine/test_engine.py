@@ -85,6 +85,22 @@ def test_events_and_latest_link(monkeypatch, tmp_path: Path) -> None:
     assert (outcome.run_dir / "smoke").is_dir()
 
 
+def test_layers_get_the_runs_config(monkeypatch, tmp_path: Path) -> None:
+    seen: list[Config | None] = []
+
+    def remembering(ctx):
+        seen.append(ctx.config)
+        return fakes.passing(ctx)
+
+    config = _config(smoke={"knob": 2})
+    the_plan = _plan(
+        monkeypatch, tmp_path, {"smoke": fakes.spec("smoke", remembering)}, ["smoke"], config=config
+    )
+    engine.execute(the_plan, "http://x")
+    assert len(seen) == 1
+    assert seen[0] is config
+
+
 def test_secrets_never_reach_records_or_progress(monkeypatch, tmp_path: Path) -> None:
     env = Environment(name="staging", base_url="http://x", headers_from_env={"X-Key": "RG_TEST_KEY"})
     events: list[object] = []

@@ -168,3 +168,31 @@ def test_a_history_file_without_pattern_keys_is_brought_up_to_date(tmp_path):
         ]
     with History(path) as again:
         assert again.get("r1") is not None
+
+
+def test_get_finds_one_run_among_several(history):
+    for i, env in enumerate(["demo", "staging", "demo"]):
+        file_run(history, make(f"r{i}", [0.1 * (i + 1)] * 10, i, environment=env))
+    stored = history.get("r1")
+    assert stored is not None
+    assert stored == next(r for r in history.runs() if r.run_id == "r1")
+    assert (stored.environment, stored.started_at) == ("staging", T0 + timedelta(hours=1))
+    assert history.get("missing") is None
+    with pytest.raises(KeyError):
+        history.load("missing")
+
+
+def test_series_over_time_rebuilds_the_stored_samples(history):
+    file_run(history, make("early", [0.1, 0.2], 0))
+    file_run(history, make("late", [0.3], 1, stage="post-deploy"))
+    found = history.series_over_time(environment="demo", layer="load", metric="http_req_duration")
+    assert [at for at, _ in found] == [T0, T0 + timedelta(hours=1)]
+    assert [s for _, s in found] == [
+        history.load(run_id).layer("load").samples[0]  # type: ignore[union-attr]
+        for run_id in ("early", "late")
+    ]
+    assert found[0][1].tags == {"endpoint": "GET /"}
+    staged = history.series_over_time(
+        environment="demo", layer="load", metric="http_req_failed", stage="post-deploy"
+    )
+    assert [(at, sorted(s.buckets)) for at, s in staged] == [(T0 + timedelta(hours=1), [(0.0, 99), (1.0, 1)])]

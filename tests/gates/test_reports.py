@@ -122,3 +122,32 @@ def test_write_reports_writes_all_four(tmp_path, verdict):
     paths = write_reports(tmp_path / "run", verdict, scenario_run())
     assert sorted(paths) == ["junit.xml", "report.html", "summary.md", "verdict.json"]
     assert all(p.stat().st_size > 100 for p in paths.values())
+
+
+def test_web_vital_bars_are_labelled_short_with_the_whole_label_on_hover():
+    from gates.reports.charts import budget_bars, fit
+    from gates.reports.html import vital_label
+
+    assert vital_label("web.largest_contentful_paint{page:/explore}") == "LCP /explore"
+    assert vital_label("web.resource_size{page:/,type:script}") == "size / script"
+    assert vital_label("web.performance") == "performance"
+    long = "web.some_future_metric{page:/a/very/long/path/to/a/page}"
+    short = fit(long)
+    assert len(short) == 34
+    assert short.startswith(long[:16])
+    assert short.endswith(long[-17:])
+    svg = budget_bars("bars", [(long, 1.0, 2.0, "s", True)])
+    assert f"<title>{long}</title>{short}</text>" in svg
+
+
+def test_line_chart_legend_entries_do_not_overlap():
+    import re
+
+    from gates.reports.charts import LEGEND_CHAR, line_chart
+
+    names = ["availability of the whole site", "p95", "p99"]
+    svg = line_chart("t", {n: [(0.0, 1.0), (1.0, 2.0)] for n in names}, unit="s")
+    xs = [float(x) for x in re.findall(r'<text x="([0-9.]+)" y="[0-9.]+" class="lg"', svg)]
+    assert len(xs) == 3
+    for (x, name), nxt in zip(zip(xs, names, strict=True), xs[1:], strict=False):
+        assert nxt >= x + LEGEND_CHAR * len(name)

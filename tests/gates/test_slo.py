@@ -8,7 +8,7 @@ import pytest
 
 from gates import Decision, judge
 from gates.history import History
-from gates.slo import Event, alerts, attach_slo, build_report, slo_report, window_stat
+from gates.slo import Event, alerts, attach_slo, build_report, run_events, slo_report, window_stat
 from releasegate.exitcodes import ExitCode
 from releasegate.results import RunResult
 from tests.gates.factories import T0, budgets, layer, rate, run
@@ -88,8 +88,9 @@ def test_report_from_history_file_and_budget_on_burn_rate(tmp_path):
         for i in range(12):
             r = smoke_run(f"s{i}", i / 12, good=10, bad=0)
             h.record(r, judge(r, slo_budgets))
-        healthy = attach_slo(smoke_run("now-ok", 1.0, 10, 0), h, 0.995)
-        broken = attach_slo(smoke_run("now-down", 1.0, 0, 10), h, 0.995)
+        ok, down_now = smoke_run("now-ok", 1.0, 10, 0), smoke_run("now-down", 1.0, 0, 10)
+        healthy = attach_slo(ok, run_events(ok, h), 0.995)
+        broken = attach_slo(down_now, run_events(down_now, h), 0.995)
     assert judge(healthy, slo_budgets).decision is Decision.GO
     down = judge(broken, slo_budgets)
     assert down.decision is Decision.NO_GO
@@ -102,6 +103,7 @@ def test_report_from_history_file_and_budget_on_burn_rate(tmp_path):
 
 
 def test_slo_budget_without_history_is_inconclusive():
-    r = attach_slo(run(layer("e2e")), None, 0.995)
+    lone = run(layer("e2e"))
+    r = attach_slo(lone, run_events(lone, None), 0.995)
     v = judge(r, budgets({"slo.burn_rate{window:1h}": "value < 14.4"}))
     assert v.decision is Decision.INCONCLUSIVE

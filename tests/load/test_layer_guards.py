@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,8 +12,8 @@ import pytest
 
 from releasegate.errors import ConfigError
 from releasegate.layers import get
-from releasegate.layers._load import collect, hdr
-from releasegate.layers._load.profiles import LoadSettings, Profile
+from releasegate.layers._load import collect, hdr, launcher
+from releasegate.layers._load.profiles import LoadSettings, Profile, ServerMetrics
 from releasegate.layers.base import AbortRule, RunOptions
 from releasegate.layers.load import SPEC
 from releasegate.results import LayerStatus
@@ -112,7 +114,8 @@ def _cell(t: int, name: str, ok: int, failed: int, ms: float, *, lag_ms: float |
 
 def test_samples_encode_rates_counts_and_achieved_rate() -> None:
     cells = [_cell(t, "GET /a", 18, 2, 10.0, lag_ms=5.0) for t in range(6)]
-    samples = collect.client_samples(_results(cells), target_rate=40.0)
+    results = _results(cells)
+    samples = collect.client_samples(results, collect.endpoints(results), target_rate=40.0)
     by = {s.metric: s for s in samples}
     assert by["http_req_failed"].buckets == [(0.0, 108), (1.0, 12)]
     assert by["http_reqs"].values == [120.0]
@@ -121,4 +124,41 @@ def test_samples_encode_rates_counts_and_achieved_rate() -> None:
     assert by["http_req_corrected"].count == 6
     assert len(by["http_req_duration"].timeline) == 6
     assert by["rps"].values[0] == pytest.approx(20.0)
-    assert "achieved_rate" not in {s.metric for s in collect.client_samples(_results(cells), None)}
+    assert "achieved_rate" not in {
+        s.metric for s in collect.client_samples(results, collect.endpoints(results), None)
+    }
+
+
+def test_a_run_decodes_each_histogram_of_the_results_once(
+    ctx_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = [
+        _cell(t, name, 9, 1, ms + t, lag_ms=2.0 + t)
+        for t in range(5)
+        for name, ms in (("GET /a", 10), ("GET /b", 50))
+    ]
+    results = {**_results(cells), "workers": {"missing": []}, "stop_reason": "duration", "aborted": None}
+
+    def fake_locust(launch: launcher.Launch, progress: Any = None) -> launcher.Outcome:
+        Path(launch.plan["out"]).write_text(json.dumps(results), encoding="utf-8")
+        return launcher.Outcome(returncode=0, timed_out=False, logs=[], pids=[], seconds=0.1)
+
+    decoded: Counter[str] = Counter()
+    real_decode = hdr.decode
+
+    def counting_decode(text: str) -> Any:
+        decoded[text] += 1
+        return real_decode(text)
+
+    monkeypatch.setattr(launcher, "run", fake_locust)
+    monkeypatch.setattr(hdr, "decode", counting_decode)
+    ctx = ctx_factory("http://127.0.0.1:9", TINY)
+    ctx.settings = ctx.settings.model_copy(update={"server_metrics": ServerMetrics(enabled=False)})
+    result = run_layer(ctx)
+
+    assert result.status is LayerStatus.OK, result.error
+    assert set(decoded) == {h for cell in cells for h in cell[4:]}
+    assert sum(decoded.values()) == 3 * len(cells)  # duration, lag and corrected: once each
+    durations = [s for s in result.samples if s.metric == "http_req_duration"]
+    assert [len(s.timeline) for s in durations] == [5, 5]
+    assert {r.check for r in result.records} >= {"GET /a", "GET /b"}

@@ -55,7 +55,18 @@ def test_empty_means_healthy(raw: str | None) -> None:
 
 
 def test_every_documented_fault_parses() -> None:
-    assert parse_faults(",".join(FAULTS)).names == tuple(FAULTS)
+    together = [name for name in FAULTS if name != "breaking-change"]
+    assert parse_faults(",".join(together)).names == tuple(together)
+    assert parse_faults("breaking-change").names == ("breaking-change",)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["schema-drift,breaking-change", "breaking-change, schema-drift", ["schema-drift", "breaking-change"]],
+)
+def test_schema_drift_and_breaking_change_are_refused_together(raw: str | list[str]) -> None:
+    with pytest.raises(FaultError, match="'schema-drift' and 'breaking-change' cannot be on together"):
+        parse_faults(raw)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from releasegate.layers._web.runner import (
     run_lighthouse,
     scrub,
 )
+from releasegate.redact import secret_forms
 
 FAKE = """#!{python}
 import os, subprocess, sys, time
@@ -126,3 +127,23 @@ def test_scrub_removes_raw_and_escaped_secrets(tmp_path):
     assert leaks(tmp_path, [secret]) == []
     assert json.loads(report.read_text())["extraHeaders"]["Cookie"] == "[redacted]"
     assert os.access(report, os.R_OK)
+
+
+def test_leaks_finds_every_form_reading_each_file_once(tmp_path, monkeypatch):
+    secret = 'a/b<c"d-\u00e9'
+    forms = secret_forms(secret)
+    holding = [tmp_path / f"form-{i}.txt" for i in range(len(forms))]
+    for path, form in zip(holding, forms, strict=True):
+        path.write_text(f"x {form} y", encoding="utf-8")
+    (tmp_path / "clean.txt").write_text("nothing here")
+    reads: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        reads.append(path.name)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    assert leaks(tmp_path, [secret, ""]) == sorted(holding)
+    assert sorted(reads) == sorted(p.name for p in tmp_path.iterdir())
+    assert leaks(tmp_path, [""]) == []

@@ -1,4 +1,5 @@
-"""Pure parts of the web layer: report parsing, aggregation and variance, lighthouserc, settings."""
+"""Pure parts of the web layer: report parsing, aggregation and variance, lighthouserc, settings,
+credentials."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from releasegate.errors import ConfigError
-from releasegate.layers._web import lhcirc
+from releasegate.auth import Login, LoginFailed
+from releasegate.config import AuthConfig, Environment, LoginFlow
+from releasegate.errors import ConfigError, LayerError
+from releasegate.layers._web import auth, lhcirc
 from releasegate.layers._web.aggregate import PageOutcome, records_for, samples_for, spread, unstable_metrics
 from releasegate.layers._web.parse import ReportError, parse
 from releasegate.layers._web.session import page_slug
 from releasegate.layers._web.settings import WebSettings
+from releasegate.layers.base import LayerContext
 from releasegate.results import Status
 
 
@@ -185,3 +189,82 @@ def test_settings_accept_paths_and_tables_and_refuse_nonsense():
 )
 def test_page_slug(path, slug):
     assert page_slug(path) == slug
+
+
+LOGIN = AuthConfig(login=LoginFlow(username_env="RG_WEB_USER", password_env="RG_WEB_PASSWORD"))
+SIGNED_IN = {"RG_WEB_USER": "pro@promptlib.test", "RG_WEB_PASSWORD": "correct-horse-1"}
+
+
+def web_ctx(tmp_path: Path, auth_config: AuthConfig | None, base_url: str = "http://h") -> LayerContext:
+    env = Environment(name="t", base_url=base_url, auth=auth_config)
+    return LayerContext(
+        run_id="r",
+        stage="pre-deploy",
+        environment=env,
+        base_url=base_url,
+        settings=WebSettings(),
+        run_dir=tmp_path,
+        artifact_dir=tmp_path / "web",
+    )
+
+
+def test_a_login_token_becomes_the_session_cookie_and_every_credential_a_secret(tmp_path, monkeypatch):
+    calls: list[tuple[str, str]] = []
+
+    def fake_login(flow: LoginFlow, base_url: str, environ: dict[str, str]) -> Login:
+        calls.append((flow.path, base_url))
+        return Login("tok-0123456789", environ[flow.username_env], environ[flow.password_env])
+
+    monkeypatch.setattr(auth, "login", fake_login)
+    creds = auth.resolve(web_ctx(tmp_path, LOGIN), WebSettings(session_cookie="sid"), SIGNED_IN)
+    assert calls == [("/api/auth/login", "http://h")]
+    assert creds.missing is None
+    assert creds.headers_for(True) == {"Cookie": "sid=tok-0123456789"}
+    assert creds.headers_for(False) == {}
+    assert {"tok-0123456789", "pro@promptlib.test", "correct-horse-1"} <= set(creds.secrets)
+
+
+def test_a_token_from_the_environment_needs_no_login(tmp_path, monkeypatch):
+    monkeypatch.setattr(auth, "login", lambda *_a, **_k: pytest.fail("no login expected"))
+    config = AuthConfig(token_env="RG_WEB_TOKEN", login=LOGIN.login)
+    creds = auth.resolve(
+        web_ctx(tmp_path, config), WebSettings(session_cookie="sid"), {"RG_WEB_TOKEN": "tok-from-env"}
+    )
+    assert creds.headers_for(True) == {"Cookie": "sid=tok-from-env"}
+    assert "tok-from-env" in creds.secrets
+
+
+@pytest.mark.parametrize(
+    ("failure", "message", "hint"),
+    [
+        (
+            LoginFailed("refused", kind="refused", url="http://h/api/auth/login", status=401),
+            "web: sign-in at POST /api/auth/login answered HTTP 401",
+            "check the credentials in RG_WEB_USER / RG_WEB_PASSWORD",
+        ),
+        (
+            LoginFailed("no token", kind="no_token", url="http://h/api/auth/login"),
+            "web: sign-in response has no 'access_token' field",
+            None,
+        ),
+    ],
+    ids=["refused", "no-token"],
+)
+def test_a_failed_sign_in_is_a_layer_error(tmp_path, monkeypatch, failure, message, hint):
+    def refuse(*_args: object, **_kwargs: object) -> Login:
+        raise failure
+
+    monkeypatch.setattr(auth, "login", refuse)
+    with pytest.raises(LayerError) as info:
+        auth.resolve(web_ctx(tmp_path, LOGIN), WebSettings(session_cookie="sid"), SIGNED_IN)
+    assert (info.value.message, info.value.hint) == (message, hint)
+    assert info.value.__cause__ is None
+
+
+def test_unset_credentials_and_an_unreachable_target_are_layer_errors(tmp_path):
+    settings = WebSettings(session_cookie="sid")
+    with pytest.raises(LayerError, match="RG_WEB_USER / RG_WEB_PASSWORD are not set"):
+        auth.resolve(web_ctx(tmp_path, LOGIN), settings, {"RG_WEB_USER": "pro@promptlib.test"})
+    with pytest.raises(LayerError) as info:
+        auth.resolve(web_ctx(tmp_path, LOGIN, "http://127.0.0.1:9"), settings, SIGNED_IN)
+    assert info.value.message == "web: sign-in at http://127.0.0.1:9/api/auth/login failed: ConnectError"

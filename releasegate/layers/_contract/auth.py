@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from releasegate.auth import LoginFailed, MissingCredential, login
 from releasegate.config import AuthConfig, LoginFlow
 from releasegate.errors import ConfigError
 
@@ -21,41 +22,32 @@ class AuthFailed(Exception):
     """The login flow did not yield a token (the target refused or answered oddly)."""
 
 
+def _unset(name: str, what: str) -> ConfigError:
+    return ConfigError(
+        f"environment variable {name} ({what}) is not set",
+        key="auth",
+        hint=f"export {name}=... before the run, or remove the environment's auth settings",
+    )
+
+
 def _env(name: str, environ: Mapping[str, str], what: str) -> str:
     value = environ.get(name)
     if not value:
-        raise ConfigError(
-            f"environment variable {name} ({what}) is not set",
-            key="auth",
-            hint=f"export {name}=... before the run, or remove the environment's auth settings",
-        )
+        raise _unset(name, what)
     return value
 
 
 def _login(flow: LoginFlow, base_url: str, environ: Mapping[str, str], timeout_s: float) -> str:
-    import httpx
-
-    body = {
-        flow.username_field: _env(flow.username_env, environ, "login user name"),
-        flow.password_field: _env(flow.password_env, environ, "login password"),
-    }
-    url = base_url.rstrip("/") + "/" + flow.path.lstrip("/")
     try:
-        response = httpx.post(url, json=body, timeout=timeout_s)
-    except httpx.HTTPError as exc:
-        raise AuthFailed(f"login at {url} failed: {type(exc).__name__}") from None
-    if response.status_code >= 400:
-        raise AuthFailed(
-            f"login at {url} answered HTTP {response.status_code}; check the credentials in "
-            f"{flow.username_env} / {flow.password_env}"
-        )
-    try:
-        token = response.json().get(flow.token_field)
-    except (ValueError, AttributeError):
-        token = None
-    if not isinstance(token, str) or not token:
-        raise AuthFailed(f"login at {url} answered without a {flow.token_field!r} field in its JSON body")
-    return token
+        return login(flow, base_url, environ, timeout_s=timeout_s).token
+    except MissingCredential as exc:
+        raise _unset(exc.name, exc.what) from None
+    except LoginFailed as exc:
+        if exc.kind == "refused":
+            raise AuthFailed(
+                f"{exc}; check the credentials in {flow.username_env} / {flow.password_env}"
+            ) from None
+        raise AuthFailed(str(exc)) from None
 
 
 def resolve_token(

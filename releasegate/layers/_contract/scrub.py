@@ -3,8 +3,8 @@
 Schemathesis masks the headers it knows are sensitive, but a server that echoes request
 headers (httpbin's ``/headers``, a debug endpoint) puts the token into response bodies,
 which end up in cassettes, NDJSON events (base64), JUnit messages and crash files. After the
-run every file under the layer's directory is rewritten with each secret replaced, in its
-plain, JSON-escaped and base64-inside-NDJSON forms.
+run every file under the layer's directory is rewritten with each secret replaced, in every
+form :func:`releasegate.redact.secret_forms` lists and base64-encoded inside NDJSON events.
 """
 
 from __future__ import annotations
@@ -17,25 +17,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from releasegate.redact import MASK
+from releasegate.redact import redact
 
 __all__ = ["scrub_text", "scrub_tree"]
 
 
-def _forms(secrets: Sequence[str]) -> list[tuple[str, str]]:
-    forms: list[tuple[str, str]] = []
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        forms.append((secret, MASK))
-        escaped = json.dumps(secret)[1:-1]
-        if escaped != secret:
-            forms.append((escaped, MASK))
-    return forms
-
-
 def scrub_text(text: str, secrets: Sequence[str]) -> str:
-    for secret, mask in _forms(secrets):
-        text = text.replace(secret, mask)
-    return text
+    return redact(text, secrets)
 
 
 def _scrub_b64(node: Any, secrets: Sequence[str]) -> Any:
@@ -46,9 +34,10 @@ def _scrub_b64(node: Any, secrets: Sequence[str]) -> Any:
             except (binascii.Error, ValueError):
                 return node
             text = raw.decode("utf-8", errors="surrogateescape")
-            if any(s in text for s in secrets):
-                cleaned = scrub_text(text, secrets).encode("utf-8", errors="surrogateescape")
-                return {"$base64": base64.b64encode(cleaned).decode("ascii")}
+            cleaned = scrub_text(text, secrets)
+            if cleaned != text:
+                raw = cleaned.encode("utf-8", errors="surrogateescape")
+                return {"$base64": base64.b64encode(raw).decode("ascii")}
             return node
         return {k: _scrub_b64(v, secrets) for k, v in node.items()}
     if isinstance(node, list):

@@ -7,6 +7,8 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from releasegate.redact import secret_forms
+
 # Bearer tokens and session cookies (JWTs) show up in traces' network logs.
 _JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 _MARK = b"[redacted]"
@@ -33,21 +35,31 @@ def _scrub_zip(path: Path, secrets: Sequence[bytes]) -> None:
     tmp.replace(path)
 
 
+def encoded_forms(secrets: Sequence[str]) -> list[bytes]:
+    """Every form of every secret (see ``releasegate.redact.secret_forms``) as UTF-8, longest first."""
+    forms = {form.encode() for secret in secrets for form in secret_forms(secret)}
+    return sorted(forms, key=len, reverse=True)
+
+
+def scrub_file(path: Path, forms: Sequence[bytes]) -> bool:
+    """Scrub one text file or zip (Playwright trace) in place; True when it changed."""
+    if path.suffix == ".zip":
+        before = path.stat().st_mtime_ns
+        _scrub_zip(path, forms)
+        return path.stat().st_mtime_ns != before
+    data = path.read_bytes()
+    new = scrub_bytes(data, forms)
+    if new == data:
+        return False
+    path.write_bytes(new)
+    return True
+
+
 def scrub_tree(root: Path, secrets: Sequence[str]) -> int:
     """Scrub every text file and zip (Playwright traces) under ``root``; returns files changed."""
-    raw = sorted({s.encode() for s in secrets if s}, key=len, reverse=True)
-    changed = 0
-    for path in root.rglob("*"):
-        if not path.is_file():
-            continue
-        if path.suffix == ".zip":
-            before = path.stat().st_mtime_ns
-            _scrub_zip(path, raw)
-            changed += path.stat().st_mtime_ns != before
-        elif path.suffix in _TEXT_SUFFIXES:
-            data = path.read_bytes()
-            new = scrub_bytes(data, raw)
-            if new != data:
-                path.write_bytes(new)
-                changed += 1
-    return changed
+    forms = encoded_forms(secrets)
+    return sum(
+        scrub_file(path, forms)
+        for path in root.rglob("*")
+        if path.is_file() and (path.suffix == ".zip" or path.suffix in _TEXT_SUFFIXES)
+    )

@@ -29,11 +29,13 @@ from releasegate.results import Measurement, MetricKind, Record, Samples, Status
 
 @dataclass
 class EndpointData:
+    """One endpoint's figures; ``seconds`` holds each second's ``(ok, failed, buckets)``."""
+
     name: str
     total: HdrHistogram = field(default_factory=hdr.new)
     ok: int = 0
     failed: int = 0
-    seconds: dict[int, tuple[int, int, str]] = field(default_factory=dict)
+    seconds: dict[int, tuple[int, int, list[tuple[float, int]]]] = field(default_factory=dict)
     lag: list[str] = field(default_factory=list)
     corr: list[str] = field(default_factory=list)
 
@@ -47,16 +49,20 @@ class EndpointData:
 
 
 def endpoints(results: dict[str, Any]) -> dict[str, EndpointData]:
-    """Per-endpoint totals merged exactly from every per-second cell."""
+    """Per-endpoint totals merged exactly from every per-second cell, each decoded once.
+
+    Compute this once per results file and hand it to :func:`client_samples` and :func:`records`.
+    """
     out: dict[str, EndpointData] = {}
     for t, name, ok, failed, h, lag, corr in results.get("cells", []):
         ep = out.get(name)
         if ep is None:
             ep = out[name] = EndpointData(name)
-        ep.total.add(hdr.decode(h))
+        second = hdr.decode(h)
+        ep.total.add(second)
         ep.ok += ok
         ep.failed += failed
-        ep.seconds[int(t)] = (ok, failed, h)
+        ep.seconds[int(t)] = (ok, failed, hdr.buckets_s(second))
         if lag is not None:
             ep.lag.append(lag)
             ep.corr.append(corr)
@@ -68,20 +74,19 @@ def duration_s(results: dict[str, Any]) -> float:
 
 
 def _timeline_hist(ep: EndpointData) -> list[TimePoint]:
-    return [
-        TimePoint(t=float(t), buckets=hdr.buckets_s(hdr.decode(h)))
-        for t, (_o, _f, h) in sorted(ep.seconds.items())
-    ]
+    return [TimePoint(t=float(t), buckets=b) for t, (_o, _f, b) in sorted(ep.seconds.items())]
 
 
-def client_samples(results: dict[str, Any], target_rate: float | None) -> list[Samples]:
-    eps = endpoints(results)
+def client_samples(
+    results: dict[str, Any], eps: dict[str, EndpointData], target_rate: float | None
+) -> list[Samples]:
+    """The client-side Samples of ``results``; ``eps`` is :func:`endpoints` of the same results."""
     dur = duration_s(results)
     out: list[Samples] = []
     per_second: dict[int, int] = defaultdict(int)
     for ep in eps.values():
         secs = sorted(ep.seconds.items())
-        for t, (o, f, _h) in secs:
+        for t, (o, f, _b) in secs:
             per_second[t] += o + f
         out.append(
             Samples(
@@ -102,7 +107,7 @@ def client_samples(results: dict[str, Any], target_rate: float | None) -> list[S
                 tags=ep.tags,
                 buckets=[(0.0, ep.ok), (1.0, ep.failed)],
                 duration_s=dur,
-                timeline=[TimePoint(t=float(t), buckets=[(0.0, o), (1.0, f)]) for t, (o, f, _h) in secs],
+                timeline=[TimePoint(t=float(t), buckets=[(0.0, o), (1.0, f)]) for t, (o, f, _b) in secs],
             )
         )
         out.append(
@@ -112,7 +117,7 @@ def client_samples(results: dict[str, Any], target_rate: float | None) -> list[S
                 tags=ep.tags,
                 values=[float(ep.ok + ep.failed)],
                 duration_s=dur,
-                timeline=[TimePoint(t=float(t), values=[float(o + f)]) for t, (o, f, _h) in secs],
+                timeline=[TimePoint(t=float(t), values=[float(o + f)]) for t, (o, f, _b) in secs],
             )
         )
         if ep.lag:
@@ -187,12 +192,12 @@ def server_samples(view: ServerView) -> list[Samples]:
     return out
 
 
-def records(results: dict[str, Any], redact: Any) -> list[Record]:
+def records(results: dict[str, Any], eps: dict[str, EndpointData], redact: Any) -> list[Record]:
     """One record per endpoint: exact figures, with Locust's own (approximate) ones beside them."""
     approx = results.get("locust_approx", {})
     dur = duration_s(results)
     out: list[Record] = []
-    for name, ep in sorted(endpoints(results).items()):
+    for name, ep in sorted(eps.items()):
         s = hdr.summary(ep.total)
         n = ep.ok + ep.failed
         rate = ep.failed / n if n else 0.0

@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from releasegate.auth import LoginFailed, MissingCredential, login
+from releasegate.config import LoginFlow
 from releasegate.errors import LayerError
 from releasegate.layers._web.settings import WebSettings
 from releasegate.layers.base import LayerContext
@@ -59,34 +61,30 @@ def _token(ctx: LayerContext, env: Mapping[str, str]) -> tuple[str | None, list[
         return None, []
     if auth.token_env and env.get(auth.token_env):
         return env[auth.token_env], []
-    login = auth.login
-    if login is None:
+    flow = auth.login
+    if flow is None:
         return None, []
-    user, password = env.get(login.username_env), env.get(login.password_env)
-    if not user or not password:
+    try:
+        signed_in = login(flow, ctx.base_url, env)
+    except MissingCredential:
         raise LayerError(
             "web",
             "cannot sign in for pages with auth = true: "
-            f"{login.username_env} / {login.password_env} are not set",
+            f"{flow.username_env} / {flow.password_env} are not set",
             hint="export the persona's credentials, or drop auth = true from the page",
-        )
-    import httpx
+        ) from None
+    except LoginFailed as exc:
+        raise _sign_in_error(flow, exc) from None
+    return signed_in.token, [signed_in.username, signed_in.password]
 
-    url = ctx.base_url.rstrip("/") + login.path
-    try:
-        response = httpx.post(
-            url, json={login.username_field: user, login.password_field: password}, timeout=15.0
-        )
-    except httpx.HTTPError as exc:
-        raise LayerError("web", f"sign-in at {url} failed: {type(exc).__name__}") from None
-    if response.status_code >= 400:
-        raise LayerError(
+
+def _sign_in_error(flow: LoginFlow, failure: LoginFailed) -> LayerError:
+    if failure.kind == "refused":
+        return LayerError(
             "web",
-            f"sign-in at POST {login.path} answered HTTP {response.status_code}",
-            hint=f"check the credentials in {login.username_env} / {login.password_env}",
+            f"sign-in at POST {flow.path} answered HTTP {failure.status}",
+            hint=f"check the credentials in {flow.username_env} / {flow.password_env}",
         )
-    try:
-        token = response.json()[login.token_field]
-    except (ValueError, KeyError, TypeError):
-        raise LayerError("web", f"sign-in response has no {login.token_field!r} field") from None
-    return str(token), [user, password]
+    if failure.kind == "no_token":
+        return LayerError("web", f"sign-in response has no {flow.token_field!r} field")
+    return LayerError("web", f"sign-in at {failure.url} failed: {failure.cause}")

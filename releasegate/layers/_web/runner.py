@@ -21,12 +21,12 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from releasegate.redact import MASK
+from releasegate.redact import redact, secret_forms
 
 FailureKind = Literal["timeout", "browser", "http", "lighthouse"]
 _RUNTIME_ERROR = re.compile(r"Runtime error encountered:\s*(?P<msg>.+)")
@@ -131,7 +131,7 @@ def run_lighthouse(tool: Tool, request: RunRequest, secrets: Sequence[str]) -> R
     duration = time.monotonic() - started
     written = [p for p in (json_path, html_path) if p.exists()]
     scrub(written, secrets)
-    stderr = _redact(err.decode("utf-8", "replace"), secrets)
+    stderr = redact(err.decode("utf-8", "replace"), secrets)
     found_json = json_path if json_path.exists() else None
     found_html = html_path if html_path.exists() else None
     if timed_out:
@@ -225,34 +225,25 @@ def _pids_with_arg(arg: bytes) -> list[int]:
     return found
 
 
-def _variants(secret: str) -> list[str]:
-    """How a secret may appear in a report: raw, JSON-escaped, and HTML-script-escaped."""
-    escaped = json.dumps(secret)[1:-1]
-    script = escaped.replace("<", "\\u003c").replace("/", "\\/")
-    return sorted({secret, escaped, script, escaped.replace("<", "\\u003c")}, key=len, reverse=True)
-
-
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        for variant in _variants(secret):
-            text = text.replace(variant, MASK)
-    return text
-
-
 def scrub(paths: Iterable[Path], secrets: Sequence[str]) -> None:
     """Replace every secret in the given files, in place."""
     if not secrets:
         return
     for path in paths:
         text = path.read_text("utf-8", errors="surrogateescape")
-        cleaned = _redact(text, secrets)
+        cleaned = redact(text, secrets)
         if cleaned != text:
             path.write_text(cleaned, "utf-8", errors="surrogateescape")
 
 
 def leaks(root: Path, secrets: Sequence[str]) -> list[Path]:
-    """Files under ``root`` still holding any secret (in any of its encodings)."""
-    needles = [v.encode() for s in secrets if s for v in _variants(s)]
+    """Files under ``root`` still holding any secret (in any of its forms)."""
+    needles = {form.encode() for secret in secrets for form in secret_forms(secret)}
     if not needles:
         return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and any(n in p.read_bytes() for n in needles))
+    return sorted(p for p in root.rglob("*") if p.is_file() and _holds_any(p, needles))
+
+
+def _holds_any(path: Path, needles: Collection[bytes]) -> bool:
+    data = path.read_bytes()
+    return any(needle in data for needle in needles)

@@ -173,6 +173,10 @@ def test_pro_only_prompt_page_asks_free_users_to_upgrade(web: httpx.Client) -> N
     response = web.get("/prompts/10")
     assert response.status_code == 403
     assert "upgrade-link" in find_testids(response.text)
+    _sign_in(web, "free")
+    liked = web.post("/prompts/10/like")
+    assert liked.status_code == 403
+    assert "upgrade-link" in find_testids(liked.text)
     _sign_in(web, "pro")
     assert "pro-only-badge" in find_testids(web.get("/prompts/10").text)
 
@@ -180,7 +184,9 @@ def test_pro_only_prompt_page_asks_free_users_to_upgrade(web: httpx.Client) -> N
 def test_admin_page_lists_users_and_refuses_others(web: httpx.Client) -> None:
     assert web.get("/admin/users").url.path == "/login"
     _sign_in(web, "free")
-    assert web.get("/admin/users").status_code == 403
+    refused = web.get("/admin/users")
+    assert refused.status_code == 403
+    assert "upgrade-link" not in find_testids(refused.text)
     _sign_in(web, "admin")
     page = web.get("/admin/users").text
     assert "admin-users-table" in find_testids(page)

@@ -52,9 +52,17 @@ class Login:
 
 
 def login(
-    flow: LoginFlow, base_url: str, environ: Mapping[str, str] | None = None, *, timeout_s: float = 15.0
+    flow: LoginFlow,
+    base_url: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    timeout_s: float = 15.0,
+    headers: Mapping[str, str] | None = None,
 ) -> Login:
-    """POST the flow's credentials to its path on ``base_url``; the token from the JSON answer."""
+    """POST the flow's credentials to its path on ``base_url``; the token from the JSON answer.
+
+    ``headers`` are sent along (an environment's own headers, e.g. a gateway key).
+    """
     env = os.environ if environ is None else environ
     username = _credential(env, flow.username_env, "login user name")
     password = _credential(env, flow.password_env, "login password")
@@ -63,7 +71,7 @@ def login(
     url = base_url.rstrip("/") + "/" + flow.path.lstrip("/")
     body = {flow.username_field: username, flow.password_field: password}
     try:
-        response = httpx.post(url, json=body, timeout=timeout_s)
+        response = httpx.post(url, json=body, headers=dict(headers or {}), timeout=timeout_s)
     except httpx.HTTPError as exc:
         cause = type(exc).__name__
         raise LoginFailed(

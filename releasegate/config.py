@@ -9,6 +9,7 @@ precedence live in ``releasegate.configfile``.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -78,7 +79,7 @@ class Environment(_Strict):
     def _no_trailing_slash(cls, v: str | None) -> str | None:
         return v.rstrip("/") if v else v
 
-    def resolved_headers(self, environ: dict[str, str] | None = None) -> dict[str, str]:
+    def resolved_headers(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         env = os.environ if environ is None else environ
         return {h: env[var] for h, var in self.headers_from_env.items() if var in env}
 

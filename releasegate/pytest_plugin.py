@@ -15,7 +15,7 @@ Nothing is loaded unless a suite asks for it, so the plugin costs nothing elsewh
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -116,39 +116,33 @@ def http_client(base_url: str | None, rg_environment: Environment) -> Iterator[h
         yield client
 
 
-def bearer_token(env: Environment, client: httpx.Client, environ: dict[str, str] | None = None) -> str | None:
+def bearer_token(env: Environment, base_url: str, environ: Mapping[str, str] | None = None) -> str | None:
     """A token from ``auth.token_env``, or by logging in with ``auth.login``; None when not configured."""
-    values = dict(os.environ) if environ is None else environ
+    from releasegate.auth import LoginFailed, MissingCredential, login
+
+    values = os.environ if environ is None else environ
     auth = env.auth
     if auth is None:
         return None
     if auth.token_env and values.get(auth.token_env):
         return values[auth.token_env]
-    login = auth.login
-    if login is None or not (values.get(login.username_env) and values.get(login.password_env)):
+    if auth.login is None:
         return None
-    body = {
-        login.username_field: values[login.username_env],
-        login.password_field: values[login.password_env],
-    }
-    response = client.post(login.path, json=body)
-    if response.status_code != 200:
-        raise pytest.fail.Exception(f"login at {login.path} answered HTTP {response.status_code}")
-    token = response.json().get(login.token_field)
-    if not isinstance(token, str):
-        raise pytest.fail.Exception(f"login at {login.path} returned no {login.token_field!r}")
-    return token
+    try:
+        return login(auth.login, base_url, values, headers=env.resolved_headers(values)).token
+    except MissingCredential:
+        return None
+    except LoginFailed as exc:
+        raise pytest.fail.Exception(str(exc)) from None
 
 
 @pytest.fixture(scope="session")
-def auth_client(
-    base_url: str | None, rg_environment: Environment, http_client: httpx.Client
-) -> Iterator[httpx.Client]:
+def auth_client(base_url: str | None, rg_environment: Environment) -> Iterator[httpx.Client]:
     """An httpx client with a bearer token; skipped when the environment configures no credentials."""
     import httpx
 
     url = _require_base_url(base_url)
-    token = bearer_token(rg_environment, http_client)
+    token = bearer_token(rg_environment, url)
     if token is None:
         pytest.skip(
             f"environment {rg_environment.name!r} configures no credentials (auth.token_env / auth.login)"

@@ -84,3 +84,18 @@ def test_auth_client_skips_without_credentials(pytester: pytest.Pytester) -> Non
     _config(pytester, "http://127.0.0.1:9")
     pytester.makepyfile("def test_it(auth_client):\n    pass\n")
     run(pytester, "--rg-env", "staging").assert_outcomes(skipped=1)
+
+
+@pytest.mark.integration
+def test_auth_client_fails_with_the_reason_when_the_login_is_refused(
+    pytester: pytest.Pytester, monkeypatch, promptlib
+) -> None:
+    login = '[environments.staging.auth.login]\nusername_env = "RG_USER"\npassword_env = "RG_PASS"\n'
+    _config(pytester, promptlib.url, login)
+    monkeypatch.setenv("RG_USER", DEMO_USERS[2].email)
+    monkeypatch.setenv("RG_PASS", "not-the-password-1")
+    pytester.makepyfile("def test_it(auth_client):\n    pass\n")
+    result = run(pytester, "--rg-env", "staging")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*login at */api/auth/login answered HTTP 401*"])
+    assert "not-the-password-1" not in result.stdout.str()

@@ -10,10 +10,27 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-__all__ = ["stop_group"]
+__all__ = ["interruptible", "stop_group"]
+
+
+_DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
+def interruptible(cmd: Sequence[str]) -> list[str]:
+    """``cmd``, started with SIGINT at its default, for a tool that is stopped with SIGINT.
+
+    A harness started in the background or under ``nohup`` inherits SIGINT ignored, and so would
+    its tools: a Python tool would then never see KeyboardInterrupt nor write its reports. The
+    tool replaces a small launcher (same pid, same process group), so this is safe with threads.
+    """
+    return [sys.executable, "-c", _DEFAULT_SIGINT, *cmd]
 
 
 def stop_group(

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from releasegate.proc import stop_group
+from releasegate.proc import interruptible, stop_group
 
 # A leader that starts a grandchild in its group, then waits; both report their pids.
 TREE = """
@@ -24,7 +24,7 @@ time.sleep(60)
 
 def _tree(kind: str) -> tuple[subprocess.Popen[bytes], int]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", TREE, kind], stdout=subprocess.PIPE, start_new_session=True
+        interruptible([sys.executable, "-c", TREE, kind]), stdout=subprocess.PIPE, start_new_session=True
     )
     assert proc.stdout is not None
     grandchild = int(proc.stdout.readline())
@@ -63,3 +63,16 @@ def test_stopping_what_already_ended_is_quiet() -> None:
     proc.wait(timeout=10)
     stop_group(proc, first=signal.SIGKILL)
     assert proc.returncode == 0
+
+
+def test_a_tool_hears_sigint_even_when_the_harness_was_started_with_it_ignored() -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as under nohup or `cmd &`
+    try:
+        proc, grandchild = _tree("polite")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    started = time.monotonic()
+    stop_group(proc, first=signal.SIGINT, grace_s=30)
+    assert proc.returncode == -signal.SIGINT  # not SIGKILL after the grace
+    assert time.monotonic() - started < 30
+    assert _gone(grandchild)

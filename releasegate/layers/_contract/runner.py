@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from releasegate.proc import stop_group
+from releasegate.proc import interruptible, stop_group
 
 __all__ = ["UNSAFE_METHODS", "RunPlan", "StRun", "build_command", "run_schemathesis", "st_command"]
 
@@ -119,7 +119,7 @@ def run_schemathesis(plan: RunPlan, *, env: Mapping[str, str], hard_timeout_s: f
     timed_out = False
     with output_file.open("wb") as out:
         proc = subprocess.Popen(
-            build_command(plan),
+            interruptible(build_command(plan)),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

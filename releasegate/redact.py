@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["MASK", "collect_secrets", "redact", "redact_model", "secret_forms"]
+__all__ = ["MASK", "all_forms", "collect_secrets", "mask", "redact", "redact_model", "secret_forms"]
 
 MASK = "[redacted]"
 _MIN_LENGTH = 4  # shorter values would mask ordinary words
@@ -47,28 +47,38 @@ def secret_forms(secret: str) -> list[str]:
     return _longest_first(forms)
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for form in _longest_first({f for secret in secrets for f in secret_forms(secret)}):
+def all_forms(secrets: Iterable[str]) -> list[str]:
+    """Every form of every secret, longest first: compute once, then :func:`mask` many texts."""
+    return _longest_first({form for secret in secrets for form in secret_forms(secret)})
+
+
+def mask(text: str, forms: Iterable[str]) -> str:
+    """``text`` with each of ``forms`` (from :func:`all_forms`, longest first) replaced by MASK."""
+    for form in forms:
         text = text.replace(form, MASK)
     return text
 
 
+def redact(text: str, secrets: Iterable[str]) -> str:
+    return mask(text, all_forms(secrets))
+
+
 def redact_model(model: M, secrets: Iterable[str]) -> M:
     """A copy of ``model`` with every secret replaced in every string it holds (keys included)."""
-    secrets = [secret for secret in secrets if secret]
-    if not secrets:
+    forms = all_forms(secrets)
+    if not forms:
         return model
-    data = _redact_strings(json.loads(model.model_dump_json()), secrets)
+    data = _mask_strings(json.loads(model.model_dump_json()), forms)
     return type(model).model_validate_json(json.dumps(data))
 
 
-def _redact_strings(value: Any, secrets: list[str]) -> Any:
+def _mask_strings(value: Any, forms: list[str]) -> Any:
     if isinstance(value, str):
-        return redact(value, secrets)
+        return mask(value, forms)
     if isinstance(value, list):
-        return [_redact_strings(item, secrets) for item in value]
+        return [_mask_strings(item, forms) for item in value]
     if isinstance(value, dict):
-        return {redact(key, secrets): _redact_strings(item, secrets) for key, item in value.items()}
+        return {mask(key, forms): _mask_strings(item, forms) for key, item in value.items()}
     return value
 
 

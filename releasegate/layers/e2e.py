@@ -96,11 +96,15 @@ class _Plan:
     suite: Path
     personas_file: Path
     browser: BrowserInfo
-    chromium: str | None
     smoke_reason: str | None
     workers: int
     secret: str
     hidden: list[str]
+
+    @property
+    def chromium(self) -> str | None:
+        """The executable to launch, None for Playwright's own Chromium."""
+        return None if self.browser.source == "playwright" else self.browser.path
 
 
 @dataclass
@@ -205,7 +209,6 @@ def _plan(ctx: LayerContext, settings: E2ESettings) -> _Plan:
         suite=suite,
         personas_file=personas_file,
         browser=browser,
-        chromium=None if browser.source == "playwright" else browser.path,
         smoke_reason=smoke_only_reason(ctx, settings),
         workers=ctx.options.workers or settings.workers,
         secret=secret,

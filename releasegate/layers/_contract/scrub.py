@@ -17,16 +17,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from releasegate.redact import redact
+from releasegate.redact import all_forms, mask
 
-__all__ = ["scrub_text", "scrub_tree"]
-
-
-def scrub_text(text: str, secrets: Sequence[str]) -> str:
-    return redact(text, secrets)
+__all__ = ["scrub_file", "scrub_tree"]
 
 
-def _scrub_b64(node: Any, secrets: Sequence[str]) -> Any:
+def _scrub_b64(node: Any, forms: Sequence[str]) -> Any:
     if isinstance(node, dict):
         if set(node) == {"$base64"} and isinstance(node["$base64"], str):
             try:
@@ -34,36 +30,36 @@ def _scrub_b64(node: Any, secrets: Sequence[str]) -> Any:
             except (binascii.Error, ValueError):
                 return node
             text = raw.decode("utf-8", errors="surrogateescape")
-            cleaned = scrub_text(text, secrets)
+            cleaned = mask(text, forms)
             if cleaned != text:
                 raw = cleaned.encode("utf-8", errors="surrogateescape")
                 return {"$base64": base64.b64encode(raw).decode("ascii")}
             return node
-        return {k: _scrub_b64(v, secrets) for k, v in node.items()}
+        return {k: _scrub_b64(v, forms) for k, v in node.items()}
     if isinstance(node, list):
-        return [_scrub_b64(v, secrets) for v in node]
+        return [_scrub_b64(v, forms) for v in node]
     return node
 
 
-def _scrub_ndjson(text: str, secrets: Sequence[str]) -> str:
+def _scrub_ndjson(text: str, forms: Sequence[str]) -> str:
     out: list[str] = []
     for line in text.splitlines():
         cleaned = line
         if "$base64" in line:
             with contextlib.suppress(ValueError):
-                cleaned = json.dumps(_scrub_b64(json.loads(line), secrets))
+                cleaned = json.dumps(_scrub_b64(json.loads(line), forms))
         out.append(cleaned)
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
-def scrub_file(path: Path, secrets: Sequence[str]) -> bool:
-    """Rewrite ``path`` without secrets; True when it changed."""
+def scrub_file(path: Path, forms: Sequence[str]) -> bool:
+    """Rewrite ``path`` without any of ``forms`` (``releasegate.redact.all_forms``); True when it changed."""
     try:
         original = path.read_text(encoding="utf-8", errors="surrogateescape")
     except OSError:
         return False
-    text = _scrub_ndjson(original, secrets) if path.suffix == ".ndjson" else original
-    text = scrub_text(text, secrets)
+    text = _scrub_ndjson(original, forms) if path.suffix == ".ndjson" else original
+    text = mask(text, forms)
     if text == original:
         return False
     path.write_text(text, encoding="utf-8", errors="surrogateescape")
@@ -72,7 +68,7 @@ def scrub_file(path: Path, secrets: Sequence[str]) -> bool:
 
 def scrub_tree(root: Path, secrets: Iterable[str]) -> list[Path]:
     """Scrub every file under ``root``; the files that held a secret."""
-    usable = [s for s in secrets if s and len(s) >= 4]
-    if not usable or not root.exists():
+    forms = all_forms(s for s in secrets if len(s) >= 4)
+    if not forms or not root.exists():
         return []
-    return [p for p in sorted(root.rglob("*")) if p.is_file() and scrub_file(p, usable)]
+    return [p for p in sorted(root.rglob("*")) if p.is_file() and scrub_file(p, forms)]

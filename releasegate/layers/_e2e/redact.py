@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from releasegate.redact import secret_forms
+from releasegate.redact import all_forms
 
 # Bearer tokens and session cookies (JWTs) show up in traces' network logs.
 _JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
@@ -36,9 +36,8 @@ def _scrub_zip(path: Path, secrets: Sequence[bytes]) -> None:
 
 
 def encoded_forms(secrets: Sequence[str]) -> list[bytes]:
-    """Every form of every secret (see ``releasegate.redact.secret_forms``) as UTF-8, longest first."""
-    forms = {form.encode() for secret in secrets for form in secret_forms(secret)}
-    return sorted(forms, key=len, reverse=True)
+    """Every form of every secret (``releasegate.redact.all_forms``) as UTF-8, longest first."""
+    return [form.encode() for form in all_forms(secrets)]
 
 
 def scrub_file(path: Path, forms: Sequence[bytes]) -> bool:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from releasegate.redact import redact, secret_forms
+from releasegate.redact import all_forms, mask, redact
 
 FailureKind = Literal["timeout", "browser", "http", "lighthouse"]
 _RUNTIME_ERROR = re.compile(r"Runtime error encountered:\s*(?P<msg>.+)")
@@ -227,18 +227,19 @@ def _pids_with_arg(arg: bytes) -> list[int]:
 
 def scrub(paths: Iterable[Path], secrets: Sequence[str]) -> None:
     """Replace every secret in the given files, in place."""
-    if not secrets:
+    forms = all_forms(secrets)
+    if not forms:
         return
     for path in paths:
         text = path.read_text("utf-8", errors="surrogateescape")
-        cleaned = redact(text, secrets)
+        cleaned = mask(text, forms)
         if cleaned != text:
             path.write_text(cleaned, "utf-8", errors="surrogateescape")
 
 
 def leaks(root: Path, secrets: Sequence[str]) -> list[Path]:
     """Files under ``root`` still holding any secret (in any of its forms)."""
-    needles = {form.encode() for secret in secrets for form in secret_forms(secret)}
+    needles = [form.encode() for form in all_forms(secrets)]
     if not needles:
         return []
     return sorted(p for p in root.rglob("*") if p.is_file() and _holds_any(p, needles))

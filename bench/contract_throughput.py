@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from fixtures.promptlib.launcher import start  # noqa: E402
 from releasegate.config import Environment  # noqa: E402
 from releasegate.layers._contract.runner import st_command  # noqa: E402
-from releasegate.layers.base import LayerContext  # noqa: E402
 from releasegate.layers.contract import ContractSettings, run  # noqa: E402
+from releasegate.spec import LayerContext  # noqa: E402
 
 
 def _generated(report_dir: Path) -> int:

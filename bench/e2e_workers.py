@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fixtures.promptlib.launcher import start
 from releasegate.config import Environment
-from releasegate.layers.base import LayerContext, RunOptions
 from releasegate.layers.e2e import E2ESettings, run
 from releasegate.results import LayerStatus, Status
+from releasegate.spec import LayerContext, RunOptions
 
 
 def once(workers: int, index: int) -> float:

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from fixtures.promptlib.launcher import start  # noqa: E402
 from releasegate.browser import HEADLESS_FLAGS, find_chromium  # noqa: E402
 from releasegate.config import Environment  # noqa: E402
-from releasegate.layers.base import LayerContext  # noqa: E402
 from releasegate.layers.web import SPEC  # noqa: E402
+from releasegate.spec import LayerContext  # noqa: E402
 
 PAGES = ["/", "/explore", "/login"]
 RUNS = 3

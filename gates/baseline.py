@@ -7,6 +7,7 @@ differences, as a UsageError (exit 2).
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from gates.evaluate import Baseline, BaselineRuns
@@ -20,6 +21,31 @@ _MEDIAN = re.compile(r"^median:(\d+)$")
 HINT = (
     "use --baseline last-pass, --baseline median:N or a run id from the history of this environment and stage"
 )
+
+
+_RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+
+
+def check_baseline_spec(spec: str) -> None:
+    """Syntax of ``--baseline``, checked before anything runs: UsageError (exit 2) when it is
+    neither ``last-pass``, ``median:N`` (N >= 1) nor a run id (``YYYYmmdd-HHMMSS-xxxxxx``)."""
+    if spec == "last-pass" or _RUN_ID.match(spec):
+        return
+    median = _MEDIAN.match(spec)
+    if median:
+        if int(median.group(1)) < 1:
+            raise UsageError(f"--baseline {spec}: median:N needs N >= 1", hint=HINT)
+        return
+    head, _, tail = spec.partition(":")
+    guess = None
+    if difflib.get_close_matches(head, ["median"], n=1) and tail.isdigit():
+        guess = f"median:{tail}"
+    elif difflib.get_close_matches(spec, ["last-pass"], n=1, cutoff=0.6):
+        guess = "last-pass"
+    raise UsageError(
+        f"--baseline {spec!r} is neither last-pass, median:N nor a run id",
+        hint=(f"did you mean {guess!r}? " if guess else "") + HINT,
+    )
 
 
 def resolve_baseline(spec: str, run: RunResult, history: History) -> Baseline:

@@ -13,6 +13,7 @@ computed against it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from gates.nodes import BoolOp, Expr, Quantity, comparisons
 from gates.parser import parse
 from releasegate.config import Config
 from releasegate.errors import ConfigError
-from releasegate.layers.base import AbortRule, LayerSpec, MetricSpec
+from releasegate.spec import AbortRule, LayerSpec, MetricSpec, SloSource, slo_source
 
 LEVELS = ("error", "warn", "off")
 TABLE_KEYS = (
@@ -84,6 +85,7 @@ class BudgetSpec:
 class BudgetSet:
     budgets: tuple[BudgetSpec, ...] = ()
     catalog: Mapping[str, Mapping[str, MetricSpec]] = field(default_factory=dict)
+    slo_source: SloSource | None = None  # the layer metric whose probes feed the slo.* metrics
 
     def __iter__(self) -> Iterator[BudgetSpec]:
         return iter(self.budgets)
@@ -117,7 +119,8 @@ def validate_budgets(config: Config, layers: Mapping[str, LayerSpec]) -> BudgetS
 
     Raises ConfigError (exit 2) naming the key and what was meant.
     """
-    return parse_budgets(config.budgets, build_catalog(layers), source=config.source)
+    parsed = parse_budgets(config.budgets, build_catalog(layers), source=config.source)
+    return dataclasses.replace(parsed, slo_source=slo_source(layers))
 
 
 def parse_budgets(raw: Mapping[str, Any], catalog: Catalog, *, source: str | None = None) -> BudgetSet:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from gates.nodes import BaselineRef, Comparison, Operand, Quantity, comparisons
 from gates.nodes import Expr as ExprNode
 from gates.units import DIMENSION_NAMES
-from releasegate.layers.base import LayerSpec, MetricSpec
 from releasegate.results import MetricKind
+from releasegate.spec import Chart, LayerSpec, MetricSpec
 
 KIND_AGGREGATIONS: dict[MetricKind, tuple[str, ...]] = {
     MetricKind.TREND: ("avg", "min", "max", "med", "p", "count", "rps"),
@@ -51,16 +51,21 @@ SLO_WINDOWS: dict[str, float] = {
 }
 SLO_METRICS: dict[str, MetricSpec] = {
     "availability": MetricSpec(
-        MetricKind.GAUGE, "ratio", "Share of good smoke probes in a window.", ("window",)
+        MetricKind.GAUGE, "ratio", "Share of good probes in a window.", ("window",), Chart.NONE
     ),
     "burn_rate": MetricSpec(
         MetricKind.GAUGE,
         "",
         "How fast the error budget burns in a window (1 = exactly on budget).",
         ("window",),
+        Chart.NONE,
     ),
     "error_budget_remaining": MetricSpec(
-        MetricKind.GAUGE, "ratio", "Share of the window's error budget not yet spent.", ("window",)
+        MetricKind.GAUGE,
+        "ratio",
+        "Share of the window's error budget not yet spent.",
+        ("window",),
+        Chart.NONE,
     ),
 }
 

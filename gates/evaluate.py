@@ -94,6 +94,7 @@ def _record(b: BudgetSpec, status: BudgetStatus, message: str, **extra: object) 
         allow_missing=b.allow_missing,
         pattern_key=b.pattern_key,
         expanded=dict(b.expanded),
+        chart=str(b.metric_spec.chart),
         **extra,
     )
 

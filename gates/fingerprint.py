@@ -27,8 +27,9 @@ COMPARABLE_META = (
 
 def fingerprint(run: RunResult) -> dict[str, Any]:
     info = run.info
-    load = run.layer("load")
-    profile = info.options.get("load_profile") or (load.meta.get("profile") if load else None)
+    profile = info.options.get("load_profile") or next(
+        (lr.meta["profile"] for lr in run.layers if lr.meta.get("profile")), None
+    )
     meta = {
         lr.layer: {k: lr.meta[k] for k in COMPARABLE_META if k in lr.meta and k != "profile"}
         for lr in run.layers

@@ -19,23 +19,10 @@ from gates.reports.markdown import render_markdown
 from gates.slo import Event, attach_slo, run_events
 from releasegate.config import Config
 from releasegate.errors import ConfigError, UsageError
-from releasegate.layers.base import LayerSpec
 from releasegate.results import RunResult
+from releasegate.spec import LayerSpec
 
 REPORTS = ("report.html", "summary.md", "junit.xml", "verdict.json")
-
-
-def default_layers() -> dict[str, LayerSpec]:
-    """The metric catalogue of every installed layer, plus the preflight checklist's."""
-    from releasegate.layers import available
-
-    specs = dict(available())
-    try:
-        from releasegate.preflight import PREFLIGHT_SPEC
-    except ImportError:
-        return specs
-    specs.setdefault(PREFLIGHT_SPEC.name, PREFLIGHT_SPEC)
-    return specs
 
 
 def load_run(run_dir: Path) -> RunResult:
@@ -64,9 +51,12 @@ def run_gates(
     post the optional notification and file the run in the history.
 
     ``budgets`` are ``config``'s budgets already validated; without them they are validated
-    here against ``layers`` (default: every installed layer's metric catalogue)."""
+    here against ``layers`` (the layers' specs, handed in by the caller: gates never import
+    the layers)."""
     if budgets is None:
-        budgets = validate_budgets(config, default_layers() if layers is None else layers)
+        if layers is None:
+            raise UsageError("run_gates needs the validated budgets or the layers' specs")
+        budgets = validate_budgets(config, layers)
     wants_history = config.history.enabled and (
         record_history or baseline is not None or budgets.uses_baseline or budgets.slo_objective is not None
     )
@@ -83,8 +73,12 @@ def run_gates(
                 chosen = resolve_baseline("last-pass", run, history)
             except UsageError as exc:
                 notes.append(f"no baseline: {exc.message}")
-        events = run_events(run, history)
-        judged = run if budgets.slo_objective is None else attach_slo(run, events, budgets.slo_objective)
+        events = run_events(run, history, budgets.slo_source)
+        judged = (
+            run
+            if budgets.slo_objective is None
+            else attach_slo(run, events, budgets.slo_objective, budgets.slo_source)
+        )
         verdict = judge(judged, budgets, baseline=chosen)
         verdict.notes.extend(notes)
         note = notify_from_config(config, verdict, run, environ)

@@ -1,7 +1,8 @@
-"""Availability and error-budget burn rates from the smoke history.
+"""Availability and error-budget burn rates from the probe history.
 
-Every stored run contributes its smoke probes (``smoke.availability``: a rate metric whose
-observations are 1 for an available probe, 0 otherwise) at the moment the run started.
+Every stored run contributes the probes of the one layer metric whose spec says it feeds the
+SLO (``LayerSpec.slo_metric``: a rate metric whose observations are 1 for an available probe,
+0 otherwise; the smoke layer's ``availability``) at the moment the run started.
 For a window ``w`` ending ``now``:
 
 * availability(w) = good probes / all probes in ``(now - w, now]``;
@@ -20,6 +21,7 @@ adds to a run before it is judged.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,9 +33,8 @@ from gates.history import History
 from gates.units import fmt_value
 from releasegate.exitcodes import ExitCode
 from releasegate.results import LayerResult, LayerStatus, MetricKind, RunResult, Samples
+from releasegate.spec import SloSource
 
-SOURCE_LAYER = "smoke"
-SOURCE_METRIC = "availability"
 ALERT_POLICIES: tuple[tuple[str, str, float], ...] = (("1h", "5m", 14.4), ("6h", "30m", 6.0))
 REPORT_WINDOWS = ("5m", "30m", "1h", "6h", "1d", "7d", "30d")
 
@@ -85,6 +86,7 @@ class SloReport:
     now: datetime
     windows: list[WindowStat] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    source: SloSource | None = None
 
     @property
     def has_data(self) -> bool:
@@ -113,8 +115,17 @@ class SloReport:
                 f"({_burn(a.long_burn)} / {_burn(a.short_burn)})"
             )
         if not self.has_data:
-            lines.append(f"no {SOURCE_LAYER}.{SOURCE_METRIC} data in the history: run the smoke layer first")
+            name, layer = _source_name(self.source), _layer(self.source)
+            lines.append(f"no {name} data in the history: run the {layer} first")
         return "\n".join(lines)
+
+
+def _source_name(source: SloSource | None) -> str:
+    return f"{source.layer}.{source.metric}" if source else "availability"
+
+
+def _layer(source: SloSource | None) -> str:
+    return f"{source.layer} layer" if source else "layer that feeds the SLO"
 
 
 def _burn(value: float | None) -> str:
@@ -156,11 +167,13 @@ def alerts(events: Sequence[Event], objective: float, now: datetime) -> list[Ale
     ]
 
 
-def history_events(history: History, environment: str) -> list[Event]:
+def history_events(history: History, environment: str, source: SloSource | None) -> list[Event]:
+    if source is None:
+        return []
     return [
         events_from_samples(at, [s])
         for at, s in history.series_over_time(
-            environment=environment, layer=SOURCE_LAYER, metric=SOURCE_METRIC
+            environment=environment, layer=source.layer, metric=source.metric
         )
     ]
 
@@ -169,15 +182,16 @@ def slo_report(
     history_path: str | Path,
     environment: str,
     *,
+    source: SloSource | None,
     objective: float = DEFAULT_OBJECTIVE,
     now: datetime | None = None,
     windows: Sequence[str] = REPORT_WINDOWS,
 ) -> SloReport:
     """Availability and burn rates of ``environment`` from the history (what ``releasegate slo`` prints)."""
     with History(history_path) as history:
-        events = history_events(history, environment)
+        events = history_events(history, environment, source)
     moment = now or (max(e.at for e in events) if events else datetime.now().astimezone())
-    return build_report(events, environment, objective, moment, windows)
+    return dataclasses.replace(build_report(events, environment, objective, moment, windows), source=source)
 
 
 def build_report(
@@ -196,7 +210,9 @@ def build_report(
     )
 
 
-def slo_layer(events: Sequence[Event], objective: float, now: datetime) -> LayerResult:
+def slo_layer(
+    events: Sequence[Event], objective: float, now: datetime, source: SloSource | None = None
+) -> LayerResult:
     """The ``slo`` pseudo-layer budgets are judged on: one gauge per window and metric."""
     samples = []
     for window in SLO_WINDOWS:
@@ -222,7 +238,7 @@ def slo_layer(events: Sequence[Event], objective: float, now: datetime) -> Layer
             ),
         ]
     status = LayerStatus.OK if samples else LayerStatus.ERROR
-    error = None if samples else f"no {SOURCE_LAYER}.{SOURCE_METRIC} data in the history for the SLO"
+    error = None if samples else f"no {_source_name(source)} data in the history for the SLO"
     return LayerResult(
         layer="slo",
         status=status,
@@ -234,20 +250,25 @@ def slo_layer(events: Sequence[Event], objective: float, now: datetime) -> Layer
     )
 
 
-def run_events(run: RunResult, history: History | None) -> list[Event]:
-    """The environment's availability events: the history's plus this run's own smoke probes."""
-    events = history_events(history, run.info.environment) if history is not None else []
+def run_events(run: RunResult, history: History | None, source: SloSource | None) -> list[Event]:
+    """The environment's availability events: the history's plus this run's own probes of the
+    layer metric that feeds the SLO (``source``, declared by the layers' specs)."""
+    if source is None:
+        return []
+    events = history_events(history, run.info.environment, source) if history is not None else []
     events = [e for e in events if e.at != run.info.started_at]
-    smoke = run.layer(SOURCE_LAYER)
-    if smoke is not None and smoke.status is LayerStatus.OK:
-        mine = [s for s in smoke.samples if s.metric == SOURCE_METRIC]
+    probes = run.layer(source.layer)
+    if probes is not None and probes.status is LayerStatus.OK:
+        mine = [s for s in probes.samples if s.metric == source.metric]
         if mine:
             events.append(events_from_samples(run.info.started_at, mine))
     return events
 
 
-def attach_slo(run: RunResult, events: list[Event], objective: float) -> RunResult:
+def attach_slo(
+    run: RunResult, events: list[Event], objective: float, source: SloSource | None = None
+) -> RunResult:
     """A copy of ``run`` with the ``slo`` layer computed from availability events (see ``run_events``)."""
-    layer = slo_layer(events, objective, run.info.started_at)
+    layer = slo_layer(events, objective, run.info.started_at, source)
     info = run.info.model_copy(update={"layers": [*run.info.layers, "slo"]})
     return run.model_copy(update={"info": info, "layers": [*run.layers, layer]})

@@ -97,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(envs)
     layers = sub.add_parser("layers", help="list the layers, their stages and the metrics budgets may name")
     _add_config(layers)
-    from releasegate.commands import preflight, slo
+    from releasegate.commands import judge, preflight, slo
 
+    judge.register(sub)
     preflight.register(sub)
     slo.register(sub)
     return parser
@@ -113,6 +114,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         from releasegate.commands.preflight import run as preflight_command
 
         return preflight_command(args)
+    if args.command == "judge":
+        from releasegate.commands.judge import run as judge_command
+
+        return judge_command(args)
     if args.command == "slo":
         from releasegate.commands.slo import run as slo_command
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-LAYER_NAMES: tuple[str, ...] = ("smoke", "contract", "e2e", "load", "web")
+from releasegate.registry import STAGE_LAYERS, default_stages
 
 BudgetValue = str | list[str] | dict[str, Any]
 
@@ -101,9 +101,9 @@ class Stage(_Strict):
     @field_validator("layers")
     @classmethod
     def _known_layers(cls, v: list[str]) -> list[str]:
-        unknown = [name for name in v if name not in LAYER_NAMES]
+        unknown = [name for name in v if name not in STAGE_LAYERS]
         if unknown:
-            raise ValueError(f"unknown layer(s) {unknown}; known layers are {list(LAYER_NAMES)}")
+            raise ValueError(f"unknown layer(s) {unknown}; known layers are {list(STAGE_LAYERS)}")
         return v
 
 
@@ -121,10 +121,7 @@ def _default_environments() -> dict[str, Environment]:
 
 
 def _default_stages() -> dict[str, Stage]:
-    return {
-        "pre-deploy": Stage(layers=["smoke", "contract", "e2e", "load", "web"]),
-        "post-deploy": Stage(layers=["smoke", "e2e"]),
-    }
+    return {name: Stage(layers=layers) for name, layers in default_stages().items()}
 
 
 class Config(_Strict):

@@ -20,8 +20,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from releasegate.config import LAYER_NAMES, Config, Environment
+from releasegate.config import Config, Environment
 from releasegate.errors import ConfigError
+from releasegate.registry import STAGE_LAYERS
 
 __all__ = [
     "CONFIG_ENV",
@@ -206,8 +207,8 @@ def _layer_hint(given: Any) -> str | None:
         return None
     guesses = []
     for name in given:
-        if isinstance(name, str) and name not in LAYER_NAMES:
-            close = difflib.get_close_matches(name, LAYER_NAMES, n=1)
+        if isinstance(name, str) and name not in STAGE_LAYERS:
+            close = difflib.get_close_matches(name, STAGE_LAYERS, n=1)
             if close:
                 guesses.append(f"did you mean {close[0]!r} for {name!r}?")
     return " ".join(guesses) or None

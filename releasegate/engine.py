@@ -24,15 +24,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from releasegate import __version__
+from releasegate import __version__, policy
 from releasegate import layers as registry
 from releasegate.config import Config, Environment
 from releasegate.configfile import choose, config_error_from_validation
 from releasegate.errors import LayerError, UsageError
 from releasegate.events import Event, LayerFinished, LayerMessage, LayerStarted, RunFinished, RunStarted
-from releasegate.layers.base import AbortRule, LayerContext, LayerSettings, LayerSpec, RunOptions
 from releasegate.redact import collect_secrets, redact, redact_model
 from releasegate.results import LayerResult, LayerStatus, RunInfo, RunResult, utcnow
+from releasegate.spec import AbortRule, LayerContext, LayerSettings, LayerSpec, RunOptions
 
 __all__ = ["RESULTS_FILE", "Plan", "RunOutcome", "execute", "new_run_id", "plan"]
 
@@ -55,6 +55,7 @@ class Plan:
     options: RunOptions = field(default_factory=RunOptions)
     report_dir: Path = Path("reports")
     abort_rules: Mapping[str, tuple[AbortRule, ...]] = field(default_factory=dict)
+    access: Mapping[str, policy.Access] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def plan(
         raise UsageError(f"stage {stage!r} runs no layers", hint="list some with --layers")
     specs = tuple(_spec(name) for name in dict.fromkeys(names))
     settings: dict[str, LayerSettings] = {}
+    access: dict[str, policy.Access] = {}
     for spec in specs:
         raw = config.layer_settings(spec.name, environment)
         try:
@@ -89,9 +91,19 @@ def plan(
             raise config_error_from_validation(
                 exc, file=config.source, model=spec.settings_model, prefix=("layers", spec.name)
             ) from None
-        _guard_production(spec, environment, options)
+        access[spec.name] = policy.access(spec, environment, options)
+        if spec.prepare is not None:
+            spec.prepare(settings[spec.name], options, environment)
     return Plan(
-        config, environment, stage, specs, settings, options, Path(report_dir), dict(abort_rules or {})
+        config,
+        environment,
+        stage,
+        specs,
+        settings,
+        options,
+        Path(report_dir),
+        dict(abort_rules or {}),
+        access,
     )
 
 
@@ -108,21 +120,6 @@ def _spec(name: str) -> LayerSpec:
             f"layer {name!r} is not installed in this build",
             hint="`releasegate layers` lists the layers available",
         ) from None
-
-
-def _guard_production(spec: LayerSpec, env: Environment, options: RunOptions) -> None:
-    if not (spec.writes and env.production):
-        return
-    if options.allow_production or env.allow_production_writes:
-        return
-    if spec.name == "load" and options.allow_production_load:
-        return
-    flag = "--allow-production-load" if spec.name == "load" else "--allow-production"
-    raise UsageError(
-        f"layer {spec.name!r} sends writes or load, and environment {env.name!r} is production "
-        "(production = true); refusing to run it",
-        hint=f"pass {flag} if this is intended, or leave the layer out with --layers",
-    )
 
 
 def new_run_id() -> str:
@@ -144,7 +141,7 @@ def execute(
     run_dir.mkdir(parents=True, exist_ok=False)
     _point_latest(the_plan.report_dir, run_id)
     secrets = collect_secrets(the_plan.environment.secret_env_names(), environ)
-    env = the_plan.environment
+    env = the_plan.environment.model_copy(update={"base_url": base_url.rstrip("/")})
     info = RunInfo(
         run_id=run_id,
         environment=env.name,
@@ -185,6 +182,7 @@ def execute(
             deadline=time.monotonic() + settings.timeout_s,
             abort_rules=tuple(the_plan.abort_rules.get(spec.name, ())),
             config=the_plan.config,
+            read_only=the_plan.access.get(spec.name) is policy.Access.READ_ONLY,
         )
         try:
             result = run_layer(spec, ctx)

@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from releasegate.registry import ENTRIES
+
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("smoke", "contract", "e2e", "load", "web")
+LAYERS = tuple(entry.name for entry in ENTRIES)
 CLI_MODULES = ("releasegate.cli", "releasegate.commands")
 BOTTOM = ("releasegate.results", "releasegate.errors", "releasegate.exitcodes", "releasegate.config",
-          "releasegate.configfile")  # fmt: skip
+          "releasegate.configfile", "releasegate.spec", "releasegate.registry")  # fmt: skip
+ENGINE = ("releasegate.engine", "releasegate.target", "releasegate.policy", "releasegate.progress",
+          "releasegate.events")  # fmt: skip
+LOCUST_SIDE = ("releasegate.load", "releasegate.layers._load.recorder", "suites.load")
+ENTRY_ALIASES = ("gates.__main__",)  # `python -m gates`, an alias of `releasegate judge`
 
 
 def module_name(path: Path) -> str:
@@ -65,7 +71,92 @@ def test_only_the_cli_imports_gates() -> None:
 
 
 def test_gates_never_imports_the_cli() -> None:
-    assert violations(modules("gates"), CLI_MODULES) == []
+    library = [p for p in modules("gates") if module_name(p) not in ENTRY_ALIASES]
+    assert violations(library, CLI_MODULES) == []
+
+
+def test_gates_imports_nothing_from_the_layers_or_the_engine() -> None:
+    """Gates receive the metric catalogue as data (the specs, from the bottom module)."""
+    assert violations(modules("gates"), ("releasegate.layers", *ENGINE)) == []
+
+
+def _string_constants(path: Path) -> Iterator[tuple[str, int]]:
+    """Every string literal of a module except docstrings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.value, node.lineno
+
+
+def test_no_layer_name_in_gates_or_the_engine() -> None:
+    """What a layer is (writes, feeds the SLO, is charted as bars) is declared on its spec."""
+    paths = modules("gates") + [p for p in modules("releasegate") if module_name(p) in ENGINE]
+    found = [
+        f"{p.relative_to(ROOT)}:{line} names layer {text!r}"
+        for p in paths
+        for text, line in _string_constants(p)
+        if text in LAYERS or any(text.startswith(f"{layer}.") for layer in LAYERS)
+    ]
+    assert found == []
+
+
+def test_suites_import_only_public_modules() -> None:
+    found = [
+        f"{p.relative_to(ROOT)}:{line} imports {name}"
+        for p in modules("suites")
+        for name, line in imports(p)
+        if within(name, "releasegate") and any(part.startswith("_") for part in name.split(".")[1:-1])
+    ]
+    assert found == []
+
+
+def _graph(paths: list[Path]) -> dict[str, set[str]]:
+    known = {module_name(p) for p in paths}
+    return {
+        module_name(p): {name for name, _ in imports(p) if name in known and name != module_name(p)}
+        for p in paths
+    }
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_no_import_circle() -> None:
+    """Between modules (package __init__ re-exports aside), imports form no circle."""
+    paths = [p for p in modules("releasegate", "gates", "suites") if p.name != "__init__.py"]
+    assert _cycle(_graph(paths)) is None
+
+
+def test_the_circle_finder_finds_circles() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
 
 
 def test_the_bottom_imports_nothing_above_it() -> None:
@@ -95,10 +186,12 @@ def test_a_layer_imports_no_other_layer(layer: str) -> None:
 
 
 def test_nothing_in_this_process_imports_locust() -> None:
-    """Locust's gevent patching poisons the process: only locustfiles (run in a child) may import it."""
-    assert (
-        violations(modules("releasegate", "gates", "suites/smoke"), ("locust", "gevent", "suites.load")) == []
-    )
+    """Locust's gevent patching poisons the process: only the locustfile side (run in a child
+    process: the public ``releasegate.load``, the recorder and ``suites/load``) may import it."""
+    process = [
+        p for p in modules("releasegate", "gates", "suites") if not within(module_name(p), *LOCUST_SIDE)
+    ]
+    assert violations(process, ("locust", "gevent", *LOCUST_SIDE)) == []
 
 
 def test_the_reference_target_stands_alone() -> None:

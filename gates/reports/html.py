@@ -155,7 +155,7 @@ def _charts(verdict: Verdict, run: RunResult, availability: Sequence[tuple[datet
 def _latency_charts(verdict: Verdict, run: RunResult) -> list[str]:
     """Percentiles over time against the budget line, and a histogram, for duration budgets."""
     candidates = [b for b in verdict.problems + verdict.passed
-                  if b.unit == "s" and b.observed is not None and b.layer not in ("slo", "web")]
+                  if b.unit == "s" and b.observed is not None and b.chart == "timeline"]
     out: list[str] = []
     seen: set[str] = set()
     histogram_done = False
@@ -201,7 +201,7 @@ def vital_label(key: str) -> str:
 def _vitals(verdict: Verdict) -> str:
     items = [(vital_label(b.key), b.observed, b.limit, b.unit, b.status is BudgetStatus.PASS)
              for b in verdict.budgets
-             if b.layer == "web" and b.observed is not None and b.limit and b.operator in ("<", "<=")]
+             if b.chart == "bars" and b.observed is not None and b.limit and b.operator in ("<", "<=")]
     return charts.budget_bars("Web vitals against their budgets", items)
 
 

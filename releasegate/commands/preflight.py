@@ -17,13 +17,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from releasegate.commands.judging import checked_budgets, judge
 from releasegate.config import Config
 from releasegate.configfile import config_error_from_validation, layered, load_config
 from releasegate.engine import Plan, execute
 from releasegate.errors import UsageError
 from releasegate.exitcodes import ExitCode
-from releasegate.layers.base import RunOptions
-from releasegate.preflight import (
+from releasegate.layers.preflight import (
     LAYER,
     PREFLIGHT_SPEC,
     PreflightOptions,
@@ -34,6 +34,7 @@ from releasegate.preflight import (
 )
 from releasegate.progress import Progress
 from releasegate.results import LayerResult, Status
+from releasegate.spec import RunOptions
 from releasegate.target import resolve, select_environment
 
 __all__ = ["register", "run"]
@@ -101,8 +102,6 @@ def _gate_config(config: Config, budgets: dict[str, object]) -> Config:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    import gates
-
     environ = dict(os.environ)
     if args.requirements is not None and not args.audit:
         raise UsageError("--requirements is only read by --audit", hint="add --audit, or drop --requirements")
@@ -125,7 +124,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             "report_dir", cli=args.report_dir, file=config.report_dir, default="reports", environ=environ
         ).value
     )
-    gates.validate_budgets(_gate_config(config, preflight_budgets(config)), {LAYER: PREFLIGHT_SPEC})
+    checked_budgets(_gate_config(config, preflight_budgets(config)), {LAYER: PREFLIGHT_SPEC})
 
     options = PreflightOptions(
         config=config,
@@ -150,16 +149,10 @@ def run(args: argparse.Namespace) -> ExitCode:
     result = outcome.result.layer(LAYER)
     checks = dict(result.meta.get("checks", {})) if result is not None else {}
     gate_config = _gate_config(config, applicable_budgets(config, checks))
-    verdict = gates.run_gates(
-        outcome.run_dir, outcome.result, gate_config, record_history=False, layers={LAYER: PREFLIGHT_SPEC}
-    )
+    budgets = checked_budgets(gate_config, {LAYER: PREFLIGHT_SPEC})
     _print_findings(result)
-    decision = verdict.decision.label
-    report = outcome.run_dir / "report.html"
-    print(f"verdict: {decision}")
-    print(f"reason: {verdict.reason}")
-    print(f"report: {report if report.exists() else outcome.run_dir / 'results.json'}")
-    return ExitCode(verdict.exit_code)
+    judged = judge(outcome.run_dir, outcome.result, gate_config, budgets, record_history=False)
+    return judged.exit_code
 
 
 def _print_findings(result: LayerResult | None) -> None:

@@ -12,20 +12,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from releasegate import layers as registry
+from releasegate.commands.judging import check_baseline, checked_budgets, judge
 from releasegate.config import Config, Environment
 from releasegate.configfile import Layered, layered, load_config
-from releasegate.engine import RunOutcome, execute, plan
+from releasegate.engine import execute, plan
 from releasegate.errors import UsageError
 from releasegate.exitcodes import ExitCode
-from releasegate.layers.base import AbortRule, RunOptions
 from releasegate.progress import Progress
-from releasegate.results import LayerStatus, RunResult, Status
+from releasegate.spec import AbortRule, RunOptions
 from releasegate.target import resolve, select_environment
 
 if TYPE_CHECKING:
     from gates import BudgetSet
 
-__all__ = ["RunSettings", "Verdict", "options_from_args", "resolve_settings", "run_command"]
+__all__ = ["RunSettings", "options_from_args", "resolve_settings", "run_command"]
 
 VERDICT_ENV = "RELEASEGATE_VERDICT"
 HOOK_TIMEOUT_S = 300
@@ -41,15 +41,6 @@ class RunSettings:
     report_dir: Layered[str]
     expect_version: Layered[str | None]
     demo_faults: Layered[list[str]]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the CLI prints and exits with."""
-
-    decision: str  # GO, GO (with warnings), NO-GO, INCONCLUSIVE
-    exit_code: ExitCode
-    reason: str
 
 
 def _csv(text: str | None) -> list[str] | None:
@@ -132,7 +123,8 @@ def run_command(
     config = load_config(args.config, environ=env)
     settings = resolve_settings(args, config, env)
     options = options_from_args(args, settings)
-    budgets = _budgets(config)
+    budgets = checked_budgets(config)
+    check_baseline(args.baseline)
     the_plan = plan(
         config,
         settings.environment,
@@ -145,26 +137,19 @@ def run_command(
     progress = Progress(live=False if args.plain else None)
     with resolve(settings.environment, faults=settings.demo_faults.value) as target:
         outcome = execute(the_plan, target.base_url, on_event=progress, environ=env)
-    verdict = _judge(outcome, config, budgets, args)
-    report = outcome.run_dir / "report.html"
-    shown = report if report.exists() else outcome.run_dir / "results.json"
-    print(f"verdict: {verdict.decision}", file=out)
-    print(f"reason: {verdict.reason}", file=out)
-    if verdict.exit_code != ExitCode.GO:
-        for line in failing_lines(outcome.result):
-            print(line, file=out)
-    print(f"report: {shown}", file=out)
+    verdict = judge(
+        outcome.run_dir,
+        outcome.result,
+        config,
+        budgets,
+        baseline=args.baseline,
+        record_history=not args.no_history,
+        out=out,
+        environ=env,
+    )
     if verdict.exit_code == ExitCode.NO_GO and args.on_no_go:
         _run_hook(args.on_no_go, outcome.run_dir / "verdict.json", env)
     return verdict.exit_code
-
-
-def _budgets(config: Config) -> BudgetSet:
-    """Validate every budget before anything runs (ConfigError, exit 2)."""
-    from gates import validate_budgets
-    from gates.runner import default_layers
-
-    return validate_budgets(config, default_layers())
 
 
 def _abort_rules(budgets: BudgetSet) -> dict[str, tuple[AbortRule, ...]]:
@@ -172,30 +157,6 @@ def _abort_rules(budgets: BudgetSet) -> dict[str, tuple[AbortRule, ...]]:
     from gates import abort_rules
 
     return {name: abort_rules(budgets, name) for name in registry.LAYER_NAMES}
-
-
-def _judge(outcome: RunOutcome, config: Config, budgets: BudgetSet, args: argparse.Namespace) -> Verdict:
-    from gates import run_gates
-
-    judged = run_gates(
-        outcome.run_dir,
-        outcome.result,
-        config,
-        budgets=budgets,
-        baseline=args.baseline,
-        record_history=not args.no_history,
-    )
-    return Verdict(judged.decision.label, ExitCode(judged.exit_code), judged.reason)
-
-
-def failing_lines(run: RunResult, limit: int = 5) -> list[str]:
-    """The failing checks and broken layers, one line each, for the end of the output."""
-    lines = [f"  layer {lr.layer}: {lr.error}" for lr in run.layers if lr.status == LayerStatus.ERROR]
-    bad = [r for lr in run.layers for r in lr.records if r.status in (Status.FAIL, Status.ERROR)]
-    lines += [f"  failed: [{r.layer}] {r.message or r.check}" for r in bad[:limit]]
-    if len(bad) > limit:
-        lines.append(f"  ... and {len(bad) - limit} more failing checks in the report")
-    return lines
 
 
 def _run_hook(command: str, verdict_path: Path, environ: Mapping[str, str]) -> None:

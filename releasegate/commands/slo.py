@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> ExitCode:
     environment = args.env or config.default_environment
     history = args.history or config.history.path
     objective = parse_objective(args.objective, lambda message: UsageError(f"--{message}"))
-    report = slo_report(history, environment, objective=objective)
+    from releasegate.commands.judging import specs
+    from releasegate.spec import slo_source
+
+    report = slo_report(history, environment, source=slo_source(specs()), objective=objective)
     print(report.render())
     return report.exit_code

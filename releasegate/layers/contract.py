@@ -30,8 +30,8 @@ from pydantic import Field, field_validator
 
 from releasegate.configfile import choose
 from releasegate.errors import ConfigError
-from releasegate.layers.base import LayerContext, LayerSettings, LayerSpec, MetricSpec
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, utcnow
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy
 
 __all__ = ["CHECKS", "SPEC", "ContractSettings", "run"]
 
@@ -64,6 +64,9 @@ def _known_checks(names: list[str], field: str) -> list[str]:
     return names
 
 
+SUITE_HOOKS = "suites.contract.hooks"
+
+
 class ContractSettings(LayerSettings):
     """``[layers.contract]``, overlaid by ``[environments.<name>.layers.contract]``."""
 
@@ -87,6 +90,12 @@ class ContractSettings(LayerSettings):
         default=None, description="Spec to compare with: a file, a URL or env:NAME (another environment)."
     )
     extra_args: list[str] = Field(default_factory=list, description="Passed to `schemathesis run` as is.")
+    hooks: str | None = Field(
+        default=SUITE_HOOKS, description="Module of schemathesis hooks/checks (SCHEMATHESIS_HOOKS)."
+    )
+    base_config: str | None = Field(
+        default=None, description="schemathesis.toml to start from (default: the suite's)."
+    )
 
     @field_validator("checks", "exclude_checks")
     @classmethod
@@ -166,6 +175,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     from releasegate.layers._contract.runner import RunPlan, build_command, run_schemathesis, st_command
     from releasegate.layers._contract.scrub import scrub_tree
     from releasegate.layers._contract.spec import SpecUnavailable, check_base_path, load_spec
+    from releasegate.layers._contract.suite import suite_config, suite_env
 
     started = utcnow()
     settings = (
@@ -209,7 +219,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
             return _error(ctx, started, f"contract: baseline spec: {exc}")
         changes = breaking_changes(baseline_doc, spec.document)
 
-    safe_only = env.production and not ctx.options.allow_production
+    safe_only = ctx.read_only
     selected = _selected(spec.operations, settings, safe_only)
     seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(1, 2**31)
     exclude_checks = list(settings.exclude_checks)
@@ -232,12 +242,14 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
         max_time_s=settings.max_time_s,
         header_vars=templates,
         extra_args=settings.extra_args,
+        base_config=suite_config(settings.base_config),
     )
     hard_limit = settings.timeout_s
     remaining = ctx.remaining_s()
     if remaining is not None:
         hard_limit = min(hard_limit, max(1.0, remaining - 2.0))
     ctx.progress(f"contract: schemathesis on {len(selected)} operation(s) of {spec.source}, seed {seed}")
+    child_env = {**child_env, **suite_env(settings.hooks)}
     st = run_schemathesis(plan, env=child_env, hard_timeout_s=hard_limit)
     scrub_tree(work, ctx.secrets)
 
@@ -339,5 +351,6 @@ SPEC = LayerSpec(
         ),
     },
     run=run,
-    writes=False,
+    policy=Policy.WRITES,
+    read_only_on_production=True,
 )

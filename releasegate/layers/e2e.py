@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, cast
 from pydantic import Field
 
 from releasegate.errors import ConfigError, LayerError
-from releasegate.layers.base import LayerContext, LayerSettings, LayerSpec, MetricSpec
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, RunResult, Status, utcnow
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy
 
 if TYPE_CHECKING:
     from releasegate.browser import BrowserInfo
@@ -79,7 +79,7 @@ def _path(value: str, default: Path) -> Path:
 def smoke_only_reason(ctx: LayerContext, settings: E2ESettings) -> str | None:
     if ctx.stage == "post-deploy":
         return "post-deploy stage: read-only (smoke) scenarios only"
-    if ctx.environment.production and not ctx.options.allow_production:
+    if ctx.read_only:
         return "production environment: read-only (smoke) scenarios only (--allow-production to run all)"
     if settings.smoke_only:
         return "[layers.e2e] smoke_only = true"
@@ -312,5 +312,6 @@ SPEC = LayerSpec(
     settings_model=E2ESettings,
     metrics=METRICS,
     run=run,
-    writes=False,
+    policy=Policy.WRITES,
+    read_only_on_production=True,
 )

@@ -1,6 +1,6 @@
 """The load layer: Locust in its own processes, judged on exact HDR statistics.
 
-``run(ctx)`` picks a profile, writes a plan for the recorder plugin (``suites/load/recorder.py``),
+``run(ctx)`` picks a profile, writes a plan for the recorder plugin (``_load/recorder.py``),
 starts ``python -m locust`` (one process, or a loopback master with ``ctx.options.workers``
 workers), scrapes the target's Prometheus metrics before and after, and turns the results file
 the recorder wrote into Samples for gates and Records for people. Locust is never imported here.
@@ -8,17 +8,20 @@ the recorder wrote into Samples for gates and Records for people. Locust is neve
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
+from releasegate.config import Environment
 from releasegate.errors import ConfigError
 from releasegate.layers._load import collect, launcher, prom
 from releasegate.layers._load.abort import Rule, check_supported
 from releasegate.layers._load.profiles import DEFAULT_PROFILES, Endpoint, LoadSettings, Profile
-from releasegate.layers.base import LayerContext, LayerSpec, MetricSpec
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, utcnow
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy, RunOptions
 
 _EP = ("endpoint", "method")
 
@@ -49,15 +52,36 @@ def profiles(settings: LoadSettings) -> dict[str, Profile]:
     return {**DEFAULT_PROFILES, **settings.profiles}
 
 
-def _guard(ctx: LayerContext) -> None:
-    env = ctx.environment
-    if env.production and not (ctx.options.allow_production_load and ctx.options.max_rate):
+def _profile(settings: LoadSettings, options: RunOptions) -> tuple[str, Profile]:
+    all_profiles = profiles(settings)
+    name = options.load_profile or settings.profile
+    if name not in all_profiles:
+        close = difflib.get_close_matches(name, list(all_profiles), n=1)
         raise ConfigError(
-            f"environment {env.name or ctx.base_url!r} is marked production: the load layer refuses it",
-            key="load",
-            hint="pass --allow-production-load together with --max-rate N (requests per second), "
-            "or run the load layer against a staging environment",
+            f"unknown load profile {name!r}",
+            key="--profile" if options.load_profile else "layers.load.profile",
+            hint=(f"did you mean {close[0]!r}? " if close else "")
+            + f"known profiles: {', '.join(sorted(all_profiles))}",
         )
+    return name, all_profiles[name]
+
+
+def _locustfile(settings: LoadSettings) -> Path:
+    locustfile = launcher.resolve_locustfile(settings.locustfile)
+    if not locustfile.is_file():
+        raise ConfigError(
+            f"locustfile {str(locustfile)!r} does not exist",
+            key="layers.load.locustfile",
+            hint="use 'generic', 'promptlib' or a path to a locustfile that imports releasegate.load",
+        )
+    return locustfile
+
+
+def prepare(settings: LayerSettings, options: RunOptions, _env: Environment) -> None:
+    """Up-front checks (before the target starts): the profile and the locustfile exist."""
+    assert isinstance(settings, LoadSettings)
+    _profile(settings, options)
+    _locustfile(settings)
 
 
 def _rules(ctx: LayerContext) -> list[Rule]:
@@ -116,24 +140,9 @@ def _error(ctx: LayerContext, started: Any, message: str, meta: dict[str, Any]) 
 def run(ctx: LayerContext) -> LayerResult:
     started = utcnow()
     settings = ctx.settings if isinstance(ctx.settings, LoadSettings) else LoadSettings.model_validate({})
-    _guard(ctx)
-    all_profiles = profiles(settings)
-    name = ctx.options.load_profile or settings.profile
-    if name not in all_profiles:
-        raise ConfigError(
-            f"unknown load profile {name!r}",
-            key="layers.load.profile",
-            hint=f"known profiles: {', '.join(sorted(all_profiles))}",
-        )
-    profile = all_profiles[name]
+    name, profile = _profile(settings, ctx.options)
     rules = _rules(ctx)
-    locustfile = launcher.resolve_locustfile(settings.locustfile)
-    if not locustfile.is_file():
-        raise ConfigError(
-            f"locustfile {str(locustfile)!r} does not exist",
-            key="layers.load.locustfile",
-            hint="use 'generic', 'promptlib' or a path to a locustfile that imports suites.load.recorder",
-        )
+    locustfile = _locustfile(settings)
     art = ctx.artifact_dir
     art.mkdir(parents=True, exist_ok=True)
     target_rate = profile.arrival_rate
@@ -286,5 +295,6 @@ SPEC = LayerSpec(
     settings_model=LoadSettings,
     metrics=METRICS,
     run=run,
-    writes=True,
+    policy=Policy.LOADS,
+    prepare=prepare,
 )

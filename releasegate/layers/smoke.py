@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Self
 
 from pydantic import Field, model_validator
 
-from releasegate.layers.base import LayerContext, LayerSettings, LayerSpec, MetricSpec
 from releasegate.results import LayerResult, LayerStatus, Measurement, MetricKind, Record, Samples, Status
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec
 
 if TYPE_CHECKING:
-    from suites.smoke.checks import Outcome
-    from suites.smoke.runner import SmokeParams
+    from releasegate.layers._smoke.checks import Outcome
+    from releasegate.layers._smoke.runner import SmokeParams
 
 __all__ = ["SPEC", "SmokeSettings"]
 
@@ -71,7 +71,7 @@ _STATUS = {"pass": Status.PASS, "fail": Status.FAIL, "flaky": Status.FLAKY, "ski
 
 
 def _params(ctx: LayerContext) -> SmokeParams:
-    from suites.smoke.runner import PageSpec, SmokeParams
+    from releasegate.layers._smoke.runner import PageSpec, SmokeParams
 
     env, s = ctx.environment, ctx.settings
     assert isinstance(s, SmokeSettings)
@@ -163,7 +163,7 @@ def _samples(outcomes: list[Outcome], cert_days_left: float | None) -> list[Samp
 
 
 def run(ctx: LayerContext) -> LayerResult:
-    from suites.smoke.runner import run_checks
+    from releasegate.layers._smoke.runner import run_checks
 
     result = LayerResult(layer="smoke", status=LayerStatus.OK)
     params = _params(ctx)
@@ -201,5 +201,5 @@ SPEC = LayerSpec(
     settings_model=SmokeSettings,
     metrics=METRICS,
     run=run,
-    writes=False,
+    slo_metric="availability",
 )

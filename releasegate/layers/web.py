@@ -16,38 +16,43 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
 from releasegate.layers._web.settings import Page, WebSettings
-from releasegate.layers.base import LayerContext, LayerSpec, MetricSpec
 from releasegate.results import LayerResult, MetricKind, utcnow
+from releasegate.spec import Chart, LayerContext, LayerSpec, MetricSpec
 
 __all__ = ["SPEC", "WebSettings", "run"]
 
 _PAGE = ("page", "preset")
+
+
+def _per_run(kind: MetricKind, unit: str, description: str, tags: tuple[str, ...]) -> MetricSpec:
+    """Samples hold one value per Lighthouse run: charted as bars against the budget."""
+    return MetricSpec(kind, unit, description, tags, chart=Chart.BARS)
+
+
 METRICS: dict[str, MetricSpec] = {
-    "largest_contentful_paint": MetricSpec(
-        MetricKind.TREND, "s", "Largest Contentful Paint, per run.", _PAGE
-    ),
-    "cumulative_layout_shift": MetricSpec(MetricKind.TREND, "", "Cumulative Layout Shift, per run.", _PAGE),
-    "total_blocking_time": MetricSpec(
+    "largest_contentful_paint": _per_run(MetricKind.TREND, "s", "Largest Contentful Paint, per run.", _PAGE),
+    "cumulative_layout_shift": _per_run(MetricKind.TREND, "", "Cumulative Layout Shift, per run.", _PAGE),
+    "total_blocking_time": _per_run(
         MetricKind.TREND, "s", "Total Blocking Time (lab stand-in for INP).", _PAGE
     ),
-    "first_contentful_paint": MetricSpec(MetricKind.TREND, "s", "First Contentful Paint, per run.", _PAGE),
-    "speed_index": MetricSpec(MetricKind.TREND, "s", "Speed Index, per run.", _PAGE),
-    "score": MetricSpec(
+    "first_contentful_paint": _per_run(MetricKind.TREND, "s", "First Contentful Paint, per run.", _PAGE),
+    "speed_index": _per_run(MetricKind.TREND, "s", "Speed Index, per run.", _PAGE),
+    "score": _per_run(
         MetricKind.TREND, "ratio", "Lighthouse category score 0..1, per run.", (*_PAGE, "category")
     ),
-    "resource_size": MetricSpec(
+    "resource_size": _per_run(
         MetricKind.TREND,
         "B",
         "Bytes transferred by resource type (total, script, image, ...).",
         (*_PAGE, "type"),
     ),
-    "resource_count": MetricSpec(
+    "resource_count": _per_run(
         MetricKind.TREND, "", "Requests by resource type (total, script, image, ...).", (*_PAGE, "type")
     ),
-    "unstable_pages": MetricSpec(
+    "unstable_pages": _per_run(
         MetricKind.COUNTER, "", "Pages whose runs disagree beyond unstable_spread.", ("preset",)
     ),
-    "lighthouserc_failures": MetricSpec(
+    "lighthouserc_failures": _per_run(
         MetricKind.COUNTER, "", "Failed assertions of the user's lighthouserc.", (*_PAGE, "level")
     ),
 }

@@ -1,7 +1,7 @@
 """promptlib's side of the persona machinery: how its accounts are made, logged into and removed.
 
 The machinery itself (personas, steps, sessions, evidence, clean-up) is the app-neutral plugin
-``releasegate.layers._e2e.plugin``; another application brings its own conftest with an
+``releasegate.e2e.PLUGIN``; another application brings its own conftest with an
 ``pytest_releasegate_adapter`` hook, its page objects and its scenarios.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
-from releasegate.layers._e2e.personas import Account
+from releasegate.e2e import Account
 from suites.e2e.api import PromptlibAPI
 from suites.e2e.pages import LoginPage
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from releasegate.layers._e2e.journey import StepFailed
-from releasegate.layers._e2e.personas import Account
+from releasegate.e2e import Account, StepFailed
 from suites.e2e.api import PromptlibAPI
 from suites.e2e.pages import BasePage, ExplorePage, LoginPage, PricingPage, PromptForm, PromptPage, SignupPage
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from releasegate.layers._e2e.personas import Account
+from releasegate.e2e import Account
 from suites.e2e.api import PromptlibAPI
 from suites.e2e.pages import ExplorePage, MyPromptsPage, PromptForm
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from releasegate.layers._e2e.journey import StepFailed
+from releasegate.e2e import StepFailed
 from suites.e2e.pages import ExplorePage, PromptPage
 
 

@@ -11,8 +11,7 @@ from typing import Any
 
 from locust import FastHttpUser
 
-from suites.load import recorder
-from suites.load._common import headers, think_time
+from releasegate.load import headers, plan, think_time
 
 DEFAULT_ENDPOINTS: list[dict[str, Any]] = [{"method": "GET", "path": "/", "weight": 1}]
 
@@ -42,7 +41,7 @@ def _task(endpoint: dict[str, Any]) -> Callable[[FastHttpUser], None]:
 
 
 def _tasks() -> dict[Callable[[FastHttpUser], None], int]:
-    endpoints = recorder.PLAN.get("endpoints") or DEFAULT_ENDPOINTS
+    endpoints = plan().get("endpoints") or DEFAULT_ENDPOINTS
     return {_task(ep): int(ep.get("weight", 1)) for ep in endpoints}
 
 

@@ -13,8 +13,7 @@ from typing import Any
 
 from locust import FastHttpUser, task
 
-from suites.load import recorder  # noqa: F401  (registers the recorder)
-from suites.load._common import headers, think_time
+from releasegate.load import headers, think_time
 
 SEARCH_TERMS = ("write", "summar", "email", "image", "code", "poem")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from releasegate.config import Environment
-from suites.smoke.runner import PageSpec, SmokeParams, SmokeRun, run_checks
+from releasegate.smoke import PageSpec, SmokeParams, SmokeRun, run_checks
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from suites.smoke.runner import SmokeRun
+from releasegate.smoke import SmokeRun
 
 CATEGORIES = ("health", "dependency", "version", "page", "endpoint", "latency", "security", "indexing", "tls")
 

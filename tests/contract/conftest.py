@@ -15,9 +15,9 @@ import pytest
 
 from fixtures.promptlib import DEMO_USERS
 from releasegate.config import AuthConfig, Environment, LoginFlow
-from releasegate.layers.base import LayerContext, RunOptions
 from releasegate.layers.contract import ContractSettings
 from releasegate.redact import collect_secrets
+from releasegate.spec import LayerContext, RunOptions
 
 USER_ENV, PASSWORD_ENV = "RG_TEST_CONTRACT_USER", "RG_TEST_CONTRACT_PASSWORD"
 PRO = next(u for u in DEMO_USERS if u.email.startswith("pro@"))

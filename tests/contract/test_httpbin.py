@@ -14,8 +14,8 @@ import pytest
 
 from releasegate.config import AuthConfig, Environment
 from releasegate.layers import contract
-from releasegate.layers.base import LayerContext
 from releasegate.results import LayerStatus, Status
+from releasegate.spec import LayerContext
 
 pytestmark = pytest.mark.integration
 

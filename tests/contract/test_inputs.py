@@ -20,8 +20,8 @@ from releasegate.layers._contract.parse import FailureExample
 from releasegate.layers._contract.records import curl_for
 from releasegate.layers._contract.scrub import scrub_tree
 from releasegate.layers._contract.spec import check_base_path, load_spec
-from releasegate.layers.base import LayerContext
 from releasegate.results import LayerStatus
+from releasegate.spec import LayerContext
 
 MINIMAL = {
     "openapi": "3.0.3",

@@ -17,8 +17,8 @@ from fixtures.promptlib.launcher import RunningApp, start
 from releasegate.config import Environment
 from releasegate.layers import contract
 from releasegate.layers._contract.auth import TOKEN_VAR
-from releasegate.layers.base import LayerContext
 from releasegate.results import LayerResult, LayerStatus, Record, Status
+from releasegate.spec import LayerContext
 from tests.contract.conftest import PRO, login_env, login_token
 
 pytestmark = pytest.mark.integration

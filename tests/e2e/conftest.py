@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from releasegate.config import Environment
-from releasegate.layers.base import LayerContext, RunOptions
 from releasegate.layers.e2e import E2ESettings
+from releasegate.spec import LayerContext, RunOptions
 
 _ids = itertools.count(1)
 

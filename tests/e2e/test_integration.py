@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from fixtures.promptlib.launcher import RunningApp, start
-from releasegate.layers.base import LayerContext, RunOptions
 from releasegate.layers.e2e import run
 from releasegate.results import LayerResult, LayerStatus, Status
+from releasegate.spec import LayerContext, RunOptions
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -19,9 +19,10 @@ from releasegate.layers._e2e.journey import Journey, page_key
 from releasegate.layers._e2e.personas import load_personas, resolve_account
 from releasegate.layers._e2e.redact import scrub_tree
 from releasegate.layers._e2e.selection import ShardError, parse_shard, shard_items
-from releasegate.layers.base import LayerContext, RunOptions
 from releasegate.layers.e2e import SPEC, E2ESettings, merge_shards, smoke_only_reason
+from releasegate.policy import Access, access
 from releasegate.results import LayerResult, LayerStatus, Status
+from releasegate.spec import LayerContext, RunOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -241,6 +242,7 @@ def test_when_only_smoke_scenarios_run(
         artifact_dir=tmp_path / "e2e",
         options=RunOptions(allow_production=allow),
     )
+    ctx.read_only = access(SPEC, ctx.environment, ctx.options) is Access.READ_ONLY
     reason = smoke_only_reason(ctx, E2ESettings(smoke_only=smoke_setting))
     assert (reason is None) if expected is None else (expected in (reason or ""))
 

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 import pytest
 
 from releasegate import layers as registry
-from releasegate.layers.base import LayerContext, LayerSettings, LayerSpec, MetricSpec
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Samples, Status
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec
 
 METRICS = {"checks_failed": MetricSpec(MetricKind.COUNTER, "", "failing checks", ("check",))}
 

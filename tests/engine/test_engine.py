@@ -13,8 +13,8 @@ from releasegate import layers as registry
 from releasegate.config import Config, Environment
 from releasegate.errors import ConfigError, UsageError
 from releasegate.events import LayerFinished, LayerMessage, LayerStarted, RunFinished, RunStarted
-from releasegate.layers.base import RunOptions
 from releasegate.results import LayerStatus, RunResult
+from releasegate.spec import RunOptions
 from tests.engine import fakes
 
 ENV = Environment(name="staging", base_url="http://127.0.0.1:9")

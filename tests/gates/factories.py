@@ -8,7 +8,6 @@ from typing import Any
 from gates.budgets import BudgetSet, parse_budgets
 from gates.catalog import build_catalog
 from releasegate.config import Config
-from releasegate.layers.base import LayerContext, LayerSettings, LayerSpec, MetricSpec
 from releasegate.results import (
     LayerResult,
     LayerStatus,
@@ -20,6 +19,7 @@ from releasegate.results import (
     Status,
     TimePoint,
 )
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec
 
 T0 = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""``python -m gates RUN_DIR``: one test per exit code, re-judging a stored run."""
+"""``releasegate judge RUN_DIR`` (and its alias ``python -m gates``): one test per exit code."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gates.__main__ import main
+import pytest
+
+from releasegate.cli import main as cli_main
 from releasegate.results import LayerStatus
 from tests.gates.factories import layer, run, trend
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str]) -> int:
+    return int(cli_main(["judge", *argv]))
 
 
 def stored(
@@ -91,10 +97,19 @@ def test_github_actions_annotations_and_step_summary(tmp_path, capsys, monkeypat
     assert summary.read_text(encoding="utf-8").startswith("## ❌ NO-GO")
 
 
-def test_module_entry_point_in_a_subprocess(tmp_path):
+def test_a_misspelt_baseline_is_refused_before_judging(tmp_path, capsys):
+    run_dir, config = stored(tmp_path, [0.1] * 20)
+    assert main([str(run_dir), "--config", str(config), "--baseline", "medain:3"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'median:3'" in err
+    assert not (run_dir / "verdict.json").exists()
+
+
+@pytest.mark.parametrize("command", [["-m", "releasegate", "judge"], ["-m", "gates"]])
+def test_entry_points_in_a_subprocess(tmp_path, command):
     run_dir, config = stored(tmp_path, [0.9] * 20)
     done = subprocess.run(
-        [sys.executable, "-m", "gates", str(run_dir), "--config", str(config)],
+        [sys.executable, *command, str(run_dir), "--config", str(config)],
         cwd=ROOT,
         capture_output=True,
         text=True,

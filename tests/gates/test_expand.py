@@ -340,8 +340,8 @@ def test_rates_expand_too() -> None:
 
 
 def test_the_shipped_web_budgets_judge_each_page() -> None:
-    from gates.runner import default_layers
     from releasegate.configfile import load_config
+    from releasegate.layers import available as default_layers
 
     shipped = validate_budgets(load_config("releasegate.toml"), default_layers())
     web = [b for b in shipped.for_layer("web") if glob_tags(b.selector)]

@@ -136,8 +136,8 @@ def test_slo_budgets_share_one_objective():
 
 
 def test_the_shipped_budget_file_validates_against_the_real_layers():
-    from gates.runner import default_layers
     from releasegate.configfile import load_config
+    from releasegate.layers import available as default_layers
 
     cfg = load_config("releasegate.toml")
     assert len(validate_budgets(cfg, default_layers())) >= 1

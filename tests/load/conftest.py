@@ -10,9 +10,9 @@ import pytest
 
 from releasegate.config import Environment
 from releasegate.layers._load.profiles import Endpoint, LoadSettings, Profile
-from releasegate.layers.base import AbortRule, LayerContext, RunOptions
 from releasegate.layers.load import SPEC
 from releasegate.results import LayerResult, RunInfo, RunResult
+from releasegate.spec import AbortRule, LayerContext, RunOptions
 from tests.load.servers import delay_server, require_loopback
 
 PROMPTLIB_ENDPOINTS = [

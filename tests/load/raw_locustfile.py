@@ -7,7 +7,7 @@ from typing import Any
 
 from locust import FastHttpUser, events, task
 
-from suites.load import recorder
+from releasegate.layers._load import recorder
 
 _files: dict[int, Any] = {}
 

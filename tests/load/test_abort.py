@@ -6,7 +6,7 @@ import pytest
 
 from releasegate.layers._load import hdr
 from releasegate.layers._load.abort import Cell, Rule, check_supported, evaluate, observe
-from releasegate.layers.base import AbortRule
+from releasegate.spec import AbortRule
 
 
 def _rule(metric: str, agg: str, op: str, threshold: float, **kw: object) -> Rule:

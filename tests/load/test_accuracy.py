@@ -12,8 +12,8 @@ import pytest
 
 from gates.aggregate import percentile, weighted
 from releasegate.layers._load.profiles import Profile
-from releasegate.layers.base import RunOptions
 from releasegate.results import LayerStatus
+from releasegate.spec import RunOptions
 from tests.load.conftest import run_layer
 
 HERE = Path(__file__).parent

@@ -14,9 +14,9 @@ from releasegate.errors import ConfigError
 from releasegate.layers import get
 from releasegate.layers._load import collect, hdr, launcher
 from releasegate.layers._load.profiles import LoadSettings, Profile, ServerMetrics
-from releasegate.layers.base import AbortRule, RunOptions
 from releasegate.layers.load import SPEC
 from releasegate.results import LayerStatus
+from releasegate.spec import AbortRule, RunOptions
 from tests.load.conftest import run_layer
 
 TINY = Profile(users=1, spawn_rate=1, duration_s=2, max_duration_s=5, max_requests=100)

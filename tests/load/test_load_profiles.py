@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from releasegate.layers._load.profiles import DEFAULT_PROFILES, Profile, Stage
-from releasegate.layers.base import RunOptions
 from releasegate.results import LayerStatus
+from releasegate.spec import RunOptions
 from tests.load.conftest import run_layer
 
 ROOT = Path(__file__).resolve().parents[2]

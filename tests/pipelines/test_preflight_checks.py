@@ -10,12 +10,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from releasegate._preflight.audit import check_audit, count_vulnerabilities
-from releasegate._preflight.coverage import check_coverage, line_rate
-from releasegate._preflight.target import check_migrations, check_version, migration_checks, versions_match
-from releasegate._preflight.variables import check_variables
 from releasegate.config import AuthConfig, Config, Environment, NotifyConfig
-from releasegate.preflight import applicable_budgets
+from releasegate.layers._preflight.audit import check_audit, count_vulnerabilities
+from releasegate.layers._preflight.coverage import check_coverage, line_rate
+from releasegate.layers._preflight.target import (
+    check_migrations,
+    check_version,
+    migration_checks,
+    versions_match,
+)
+from releasegate.layers._preflight.variables import check_variables
+from releasegate.layers.preflight import applicable_budgets
 from releasegate.results import Status
 
 SECRET = "s3cr3t-value-PLANTED-4242"

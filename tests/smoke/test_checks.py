@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from suites.smoke import checks
-from suites.smoke.probe import Probe
+from releasegate.layers._smoke import checks
+from releasegate.layers._smoke.probe import Probe
 
 URL = "http://t/"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from suites.smoke.runner import SmokeParams, run_checks
-from suites.smoke.tls import inspect_certificate, not_after
+from releasegate.layers._smoke.runner import SmokeParams, run_checks
+from releasegate.layers._smoke.tls import inspect_certificate, not_after
 
 pytestmark = pytest.mark.skipif(
     shutil.which("openssl") is None, reason="openssl is needed to make certificates"

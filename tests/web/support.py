@@ -9,9 +9,9 @@ from typing import Any
 import gates
 from releasegate.config import Config, Environment
 from releasegate.configfile import load
-from releasegate.layers.base import LayerContext
 from releasegate.layers.web import SPEC
 from releasegate.results import LayerResult, RunInfo, RunResult
+from releasegate.spec import LayerContext
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,8 +20,8 @@ from releasegate.layers._web.aggregate import PageOutcome, records_for, samples_
 from releasegate.layers._web.parse import ReportError, parse
 from releasegate.layers._web.session import page_slug
 from releasegate.layers._web.settings import WebSettings
-from releasegate.layers.base import LayerContext
 from releasegate.results import Status
+from releasegate.spec import LayerContext
 
 
 def lhr(

@@ -43,6 +43,7 @@ class RunPlan:
     max_time_s: int | None = None
     header_vars: Mapping[str, str] = field(default_factory=dict)  # header -> "Bearer ${VAR}" template
     extra_args: Sequence[str] = ()
+    base_config: str = ""  # the suite's schemathesis.toml text the run's settings are added to
 
     @property
     def config_file(self) -> Path:
@@ -85,7 +86,8 @@ def write_config(plan: RunPlan) -> None:
         lines = [f"headers = {{ {pairs} }}", *lines]
     if plan.safe_methods_only:
         lines += ["[phases.coverage]", "unexpected-methods = []"]
-    plan.config_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    base = plan.base_config.rstrip("\n") + "\n\n" if plan.base_config.strip() else ""
+    plan.config_file.write_text(base + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 def build_command(plan: RunPlan) -> list[str]:

@@ -14,7 +14,8 @@ from releasegate.errors import ConfigError
 from releasegate.layers._e2e.adapter import AppAdapter
 from releasegate.layers._e2e.journey import Journey, short_reason
 from releasegate.layers._e2e.personas import Account, Persona, resolve_account
-from releasegate.layers._e2e.plugin import (
+from releasegate.layers._e2e.sessions import SessionStore
+from releasegate.layers._e2e.state import (
     BROWSER_VERSION,
     JOURNEY,
     OUTPUT_PATH,
@@ -23,12 +24,11 @@ from releasegate.layers._e2e.plugin import (
     adapter_for,
     persona_of,
 )
-from releasegate.layers._e2e.sessions import SessionStore
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Playwright
 
-Cleanup = Callable[[str, Callable[[], object]], None]
+Cleanup = Callable[[str, Callable[[], object]], None]  # the public alias is releasegate.e2e.Cleanup
 
 
 @pytest.fixture(scope="session")

@@ -17,35 +17,31 @@ import shutil
 import tempfile
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from releasegate.errors import ConfigError
-from releasegate.layers._e2e.adapter import AdapterHooks, AppAdapter
+from releasegate.layers._e2e import persona_fixtures
+from releasegate.layers._e2e.adapter import AdapterHooks
 from releasegate.layers._e2e.journey import Journey
-from releasegate.layers._e2e.personas import Account, Persona, generated_password, load_personas
+from releasegate.layers._e2e.personas import Account, generated_password, load_personas
 from releasegate.layers._e2e.selection import ShardError, parse_shard, shard_items
 from releasegate.layers._e2e.sessions import SessionStore
+from releasegate.layers._e2e.state import (
+    BROWSER_VERSION,
+    JOURNEY,
+    OUTPUT_PATH,
+    PERSONAS,
+    PHASES,
+    SETTINGS,
+    RunSettings,
+    adapter_for,
+    persona_of,
+)
 
 SECRET_ENV = "RG_E2E_SECRET"
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    run_id: str
-    state_dir: Path
-    secret: str
-    owns_state_dir: bool
-
-
-SETTINGS = pytest.StashKey[RunSettings]()
-PERSONAS = pytest.StashKey[dict[str, Persona]]()
-JOURNEY = pytest.StashKey[Journey]()
-PHASES = pytest.StashKey[dict[str, pytest.TestReport]]()
-OUTPUT_PATH = pytest.StashKey[str]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -103,8 +99,6 @@ def pytest_configure(config: pytest.Config) -> None:
         parse_shard(config.getoption("shard"))
     except ShardError as exc:
         raise pytest.UsageError(str(exc)) from exc
-    from releasegate.layers._e2e import persona_fixtures
-
     if not config.pluginmanager.is_registered(persona_fixtures):
         config.pluginmanager.register(persona_fixtures, "releasegate-e2e-fixtures")
 
@@ -115,11 +109,6 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput.update(
         rg_run_id=settings.run_id, rg_state_dir=str(settings.state_dir), rg_secret=settings.secret
     )
-
-
-def persona_of(item: pytest.Item) -> str | None:
-    marker = item.get_closest_marker("persona")
-    return str(marker.args[0]) if marker and marker.args else None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -228,15 +217,6 @@ def _write_entry(item: pytest.Item, phases: dict[str, pytest.TestReport]) -> Non
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out_file:
         out_file.write(json.dumps(entry) + "\n")
-
-
-BROWSER_VERSION = pytest.StashKey[str]()
-
-
-def adapter_for(config: pytest.Config) -> AppAdapter | None:
-    base_url = config.getoption("base_url", default=None) or ""
-    adapter: AppAdapter | None = config.hook.pytest_releasegate_adapter(config=config, base_url=base_url)
-    return adapter
 
 
 @pytest.hookimpl(trylast=True)

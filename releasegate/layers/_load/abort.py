@@ -1,6 +1,6 @@
 """Live abort rules evaluated on the per-second series while the load runs.
 
-A rule (see :class:`releasegate.layers.base.AbortRule`) states the *passing* condition of a
+A rule (see :class:`releasegate.spec.AbortRule`) states the *passing* condition of a
 budget, e.g. ``rate < 0.05`` on ``http_req_failed``. It is breached when the aggregation of
 the last ``window_s`` complete seconds no longer satisfies it, once ``grace_s`` seconds have
 passed since the start. A tag with a glob value (``{endpoint:*}``) is judged per value, as

@@ -11,7 +11,7 @@ from releasegate.auth import LoginFailed, MissingCredential, login
 from releasegate.config import LoginFlow
 from releasegate.errors import LayerError
 from releasegate.layers._web.settings import WebSettings
-from releasegate.layers.base import LayerContext
+from releasegate.spec import LayerContext
 
 
 @dataclass(frozen=True)

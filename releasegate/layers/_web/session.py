@@ -13,8 +13,8 @@ from releasegate.errors import LayerError, TargetError
 from releasegate.layers._web import auth, lhcirc, parse, runner
 from releasegate.layers._web.aggregate import PageOutcome, records_for, samples_for, unstable_metrics
 from releasegate.layers._web.settings import Page, WebSettings
-from releasegate.layers.base import LayerContext
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Samples
+from releasegate.spec import LayerContext
 
 __all__ = ["PageOutcome", "Prepared", "judge", "measure_page", "page_slug", "prepare"]
 

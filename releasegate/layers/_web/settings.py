@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from releasegate.layers.base import LayerSettings
+from releasegate.spec import LayerSettings
 
 Preset = Literal["desktop", "mobile"]
 PRESETS: tuple[Preset, ...] = ("desktop", "mobile")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from releasegate.layers._e2e.journey import StepFailed
+from releasegate.e2e import StepFailed
 from suites.e2e.pages.base import BasePage
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from releasegate._preflight.outcome import Outcome, gauge, record
 from releasegate.config import Config, Environment
+from releasegate.layers._preflight.outcome import Outcome, gauge, record
 from releasegate.results import Status
 
 METRIC = "missing_variables"

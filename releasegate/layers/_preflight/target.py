@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from releasegate._preflight.outcome import Outcome, gauge, record
+from releasegate.layers._preflight.outcome import Outcome, gauge, record
 from releasegate.results import Status
 
 VERSION_METRIC = "version_mismatch"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from releasegate._preflight.outcome import Outcome, gauge, record
+from releasegate.layers._preflight.outcome import Outcome, gauge, record
 from releasegate.results import Measurement, Status
 
 METRIC = "coverage_line_rate"

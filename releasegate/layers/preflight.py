@@ -31,14 +31,14 @@ from pathlib import Path
 
 import httpx
 
-from releasegate._preflight.audit import check_audit
-from releasegate._preflight.coverage import check_coverage
-from releasegate._preflight.outcome import LAYER, Outcome
-from releasegate._preflight.target import check_migrations, check_version
-from releasegate._preflight.variables import check_variables
 from releasegate.config import Config
-from releasegate.layers.base import LayerContext, LayerSettings, LayerSpec, MetricSpec
+from releasegate.layers._preflight.audit import check_audit
+from releasegate.layers._preflight.coverage import check_coverage
+from releasegate.layers._preflight.outcome import LAYER, Outcome
+from releasegate.layers._preflight.target import check_migrations, check_version
+from releasegate.layers._preflight.variables import check_variables
 from releasegate.results import LayerResult, LayerStatus, MetricKind, utcnow
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec
 
 __all__ = [
     "DEFAULT_BUDGETS",

@@ -2,7 +2,7 @@
 
 An outcome is ``pass`` when every probe of it succeeded, ``fail`` when none did and
 ``flaky`` when some did (availability then tells how many). Pure functions over
-:class:`~suites.smoke.probe.Probe` values, so each rule is tested without a network.
+:class:`~releasegate.layers._smoke.probe.Probe` values, so each rule is tested without a network.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from suites.smoke.probe import Probe
+from releasegate.layers._smoke.probe import Probe
 
 __all__ = [
     "Outcome",

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from suites.smoke import checks
-from suites.smoke.checks import Outcome
-from suites.smoke.probe import Probe, fetch, fetch_repeated
-from suites.smoke.tls import inspect_certificate
+from releasegate.layers._smoke import checks
+from releasegate.layers._smoke.checks import Outcome
+from releasegate.layers._smoke.probe import Probe, fetch, fetch_repeated
+from releasegate.layers._smoke.tls import inspect_certificate
 
 __all__ = ["PageSpec", "SmokeParams", "SmokeRun", "run_checks"]
 

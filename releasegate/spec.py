@@ -1,4 +1,9 @@
-"""What every layer is: a name, a settings model, a metric catalogue and a ``run`` function.
+"""The layer contract, at the bottom of the house: what every layer is and what it is given.
+
+A layer is a name, a typed settings model, a metric catalogue, a production policy, an
+optional up-front ``prepare`` check and a ``run`` function. The gates read specs as data
+(metric catalogue, which metric feeds the SLO, how a metric is charted) and never import the
+layers package; the engine reads the policy instead of knowing layer names.
 
 A layer module (``releasegate/layers/<name>.py``) exposes ``SPEC: LayerSpec``. Importing it
 must be cheap (no tool imports at module level: Locust in particular must never be
@@ -14,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, overload
 
@@ -32,6 +38,22 @@ class LayerSettings(BaseModel):
     timeout_s: float = 600.0
 
 
+class Policy(StrEnum):
+    """What a layer does to the target: refused on production unless explicitly allowed."""
+
+    READS = "reads"  # read-only: always allowed
+    WRITES = "writes"  # creates or changes data: needs --allow-production
+    LOADS = "loads"  # generates load: needs --allow-production-load (or --allow-production)
+
+
+class Chart(StrEnum):
+    """How the report charts a metric's budgets."""
+
+    TIMELINE = "timeline"  # a trend with per-second points: percentiles over time + histogram
+    BARS = "bars"  # one value per run (e.g. a Lighthouse run): bars against the budget
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """A metric a layer publishes and budgets may name (``<layer>.<metric>{tag:value}``)."""
@@ -40,6 +62,7 @@ class MetricSpec:
     unit: str
     description: str
     tags: tuple[str, ...] = ()
+    chart: Chart = Chart.TIMELINE
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,14 @@ class LayerContext:
     deadline: float | None = None  # time.monotonic() value
     abort_rules: tuple[AbortRule, ...] = ()
     config: Config | None = None  # the run's loaded configuration, to look up other environments
+    read_only: bool = False  # the production policy narrowed this run to read-only work
+
+    def __post_init__(self) -> None:
+        # One base URL: the environment handed to the layer carries the started target's URL.
+        url = self.base_url.rstrip("/")
+        if self.environment.base_url != url:
+            self.environment = self.environment.model_copy(update={"base_url": url})
+        self.base_url = url
 
     @overload
     def remaining_s(self) -> float | None: ...
@@ -118,6 +149,11 @@ class LayerContext:
         return redact(text, self.secrets)
 
 
+Prepare = Callable[["LayerSettings", "RunOptions", Environment], None]
+"""An up-front check of a layer's settings against the run's options and environment, run
+before the target starts; raises ConfigError/UsageError (exit 2) naming the key."""
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     name: str
@@ -125,4 +161,28 @@ class LayerSpec:
     settings_model: type[LayerSettings]
     metrics: Mapping[str, MetricSpec]
     run: Callable[[LayerContext], LayerResult]
-    writes: bool = False  # sends writes or load: refused on production unless allowed
+    policy: Policy = Policy.READS
+    read_only_on_production: bool = False  # a writing layer that narrows itself to reads there
+    prepare: Prepare | None = None
+    slo_metric: str | None = None  # this layer's rate metric whose samples feed the SLO history
+
+    @property
+    def writes(self) -> bool:
+        """Sends writes or load: refused on production unless allowed."""
+        return self.policy is not Policy.READS
+
+
+@dataclass(frozen=True)
+class SloSource:
+    """The one layer metric the SLO and uptime figures are computed from."""
+
+    layer: str
+    metric: str
+
+
+def slo_source(specs: Mapping[str, LayerSpec]) -> SloSource | None:
+    """The metric that feeds the SLO, as the layers declare it (None when none does)."""
+    for name, spec in specs.items():
+        if spec.slo_metric:
+            return SloSource(name, spec.slo_metric)
+    return None

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from releasegate._preflight.outcome import Outcome, gauge, record
+from releasegate.layers._preflight.outcome import Outcome, gauge, record
 from releasegate.results import Status
 
 METRIC = "vulnerabilities"

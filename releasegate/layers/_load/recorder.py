@@ -1,6 +1,6 @@
 """releasegate's Locust plugin: exact HDR statistics, live abort rules and bounded runs.
 
-Import it from a locustfile (``from suites.load import recorder  # noqa: F401``). It then
+A locustfile registers it by importing the public module (``import releasegate.load``). It then
 
 * records every request (Locust's ``request`` event) into an HDR histogram per endpoint
   (``"METHOD /path-template"``) and per second, in microseconds, 3 significant figures;

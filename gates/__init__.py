@@ -10,9 +10,10 @@ docs/budgets.md for the grammar and semantics.
 
 from gates.budgets import BudgetSet, BudgetSpec, abort_rules, validate_budgets
 from gates.errors import BudgetSyntaxError
-from gates.evaluate import BaselineRuns, judge
+from gates.evaluate import judge
 from gates.model import BudgetStatus, BudgetVerdict, Decision, Verdict, VerdictDocument
 from gates.parser import parse
+from gates.regress import BaselineRuns
 from gates.reports.markdown import github_annotations
 from gates.runner import load_run, run_gates, write_reports
 

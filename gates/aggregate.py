@@ -24,13 +24,14 @@ all-tags series next to per-tag ones.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 
+from releasegate.aggregations import Weighted, percentile, weighted
+from releasegate.aggregations import stats as _stats
 from releasegate.results import LayerResult, MetricKind, Samples, TimePoint
 
-Weighted = list[tuple[float, float]]
+__all__ = ["Weighted", "aggregate", "matches", "per_second", "percentile", "select", "weighted"]
 
 
 def matches(tags: Mapping[str, str], selector: Mapping[str, str]) -> bool:
@@ -39,52 +40,6 @@ def matches(tags: Mapping[str, str], selector: Mapping[str, str]) -> bool:
 
 def select(layer: LayerResult, metric: str, selector: Mapping[str, str]) -> list[Samples]:
     return [s for s in layer.samples if s.metric == metric and matches(s.tags, selector)]
-
-
-def weighted(values: Iterable[float], buckets: Iterable[tuple[float, int]]) -> Weighted:
-    """Observations as sorted (value, weight) pairs."""
-    pairs: Weighted = [(float(v), 1.0) for v in values if not math.isnan(v)]
-    pairs += [(float(v), float(c)) for v, c in buckets if c > 0 and not math.isnan(v)]
-    pairs.sort(key=lambda p: p[0])
-    return pairs
-
-
-def percentile(pairs: Weighted, p: float) -> float | None:
-    total = sum(w for _, w in pairs)
-    if total <= 0:
-        return None
-    rank = max(1.0, math.ceil(p / 100.0 * total - 1e-9))
-    seen = 0.0
-    for value, weight in pairs:
-        seen += weight
-        if seen >= rank:
-            return value
-    return pairs[-1][0]
-
-
-def _stats(name: str, arg: float | None, pairs: Weighted, kind: MetricKind) -> float | None:
-    total = sum(w for _, w in pairs)
-    if total <= 0:
-        return None
-    if name == "avg":
-        return sum(v * w for v, w in pairs) / total
-    if name == "min":
-        return pairs[0][0]
-    if name == "max":
-        return pairs[-1][0]
-    if name == "med":
-        return percentile(pairs, 50.0)
-    if name == "p":
-        return percentile(pairs, arg if arg is not None else 50.0)
-    if name == "rate":
-        return sum(w for v, w in pairs if v != 0) / total
-    if name == "count":
-        if kind is MetricKind.COUNTER:
-            return sum(v * w for v, w in pairs)
-        if kind is MetricKind.RATE:
-            return sum(w for v, w in pairs if v != 0)
-        return total
-    raise ValueError(f"no aggregation {name!r}")
 
 
 def observations(series: Sequence[Samples]) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from gates.evaluate import Baseline, BaselineRuns
 from gates.fingerprint import differences, digest, fingerprint
 from gates.history import History, StoredRun
+from gates.regress import Baseline, BaselineRuns
 from releasegate.errors import UsageError
 from releasegate.results import RunResult
 

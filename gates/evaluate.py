@@ -16,6 +16,7 @@ INCONCLUSIVE: nothing was judged.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,22 +29,13 @@ from gates.expand import expand
 from gates.messages import observation, relative, subject
 from gates.model import BudgetStatus, BudgetVerdict, ComparisonResult, Regression, Verdict
 from gates.nodes import Arith, BaselineRef, Comparison, Expr, Operand, Quantity
-from gates.stats import RegressionPolicy, compare, representative
+from gates.regress import Baseline, BaselineRuns, baseline_series, regression
+from gates.stats import RegressionPolicy
 from gates.units import fmt_value
+from releasegate.aggregations import holds
 from releasegate.results import LayerResult, LayerStatus, MetricKind, RunResult, Samples, Status
 
 MAX_EVIDENCE = 12
-
-
-@dataclass(frozen=True)
-class BaselineRuns:
-    """Several earlier runs standing as one baseline: values are the median of their aggregates."""
-
-    runs: tuple[RunResult, ...]
-    label: str = ""
-
-
-Baseline = RunResult | BaselineRuns
 
 
 def judge(
@@ -113,6 +105,44 @@ def _leaves(expr: Expr) -> list[Comparison]:
 def _judge_one(
     run: RunResult, b: BudgetSpec, baseline: Baseline | None, policy: RegressionPolicy
 ) -> BudgetVerdict:
+    """One budget on one run, in steps: can it be judged, is there data, compare, window, status."""
+    unjudged = _unjudged(run, b)
+    if unjudged is not None:
+        return unjudged
+    layer = run.layer(b.layer)
+    assert layer is not None  # _unjudged answered otherwise
+    series = agg.select(layer, b.metric, b.selector)
+    n = agg.observations(series)
+    if n == 0 or n < b.min_samples:
+        return _missing(b, layer, n)
+    base_series = baseline_series(baseline, b)
+    judged = _comparisons(b, series, layer.duration_s, base_series)
+    if b.window_s is not None and judged.outcome is not None:
+        judged = _with_window(b, series, judged)
+    moved = None
+    if baseline is not None and b.metric_spec.kind is MetricKind.TREND and judged.unit == "s" and base_series:
+        moved = regression(b, series, base_series, policy)
+    status, message = _status(b, judged, moved)
+    deciding = judged.deciding
+    return _record(
+        b,
+        status,
+        message,
+        observed=deciding.observed,
+        limit=deciding.limit,
+        operator=deciding.operator,
+        samples=n,
+        delta=relative(deciding.observed, deciding.limit),
+        baseline=deciding.baseline,
+        baseline_delta=relative(deciding.observed, deciding.baseline),
+        comparisons=judged.results,
+        regression=moved,
+        evidence=_evidence(layer, b) if status is not BudgetStatus.PASS else [],
+    )
+
+
+def _unjudged(run: RunResult, b: BudgetSpec) -> BudgetVerdict | None:
+    """The verdict of a budget that cannot be judged on this run (off, no layer, broken layer)."""
     if b.level == "off":
         return _record(b, BudgetStatus.OFF, f'{b.key} [{b.expr_text}] is switched off (level = "off")')
     layer = run.layer(b.layer)
@@ -131,30 +161,47 @@ def _judge_one(
             f"layer {b.layer} errored, its data cannot be trusted: {layer.error or 'no reason given'}",
             evidence=_evidence(layer, b, everything=True),
         )
-    series = agg.select(layer, b.metric, b.selector)
-    n = agg.observations(series)
-    what = subject(b.layer, b.metric, b.shown_selector)
-    if n == 0 or n < b.min_samples:
-        missing = (
-            f"no data for {b.key}"
-            if n == 0
-            else f"only {n} samples for {b.key}, fewer than min_samples = {b.min_samples}"
-        )
-        allowed = " (allowed: allow_missing = true)" if b.allow_missing else ""
-        return _record(
-            b, BudgetStatus.INCONCLUSIVE, missing + allowed, samples=n, evidence=_evidence(layer, b)
-        )
+    return None
+
+
+def _missing(b: BudgetSpec, layer: LayerResult, n: int) -> BudgetVerdict:
+    missing = (
+        f"no data for {b.key}"
+        if n == 0
+        else f"only {n} samples for {b.key}, fewer than min_samples = {b.min_samples}"
+    )
+    allowed = " (allowed: allow_missing = true)" if b.allow_missing else ""
+    return _record(b, BudgetStatus.INCONCLUSIVE, missing + allowed, samples=n, evidence=_evidence(layer, b))
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """The comparisons of one budget's expression and the one that decides it."""
+
+    results: list[ComparisonResult]
+    outcome: bool | None
+    deciding: ComparisonResult
+    leaf: Comparison
+    unit: str
+    message: str
+
+
+def _comparisons(
+    b: BudgetSpec,
+    series: Sequence[Samples],
+    duration: float | None,
+    base_series: list[list[Samples]] | None,
+) -> _Judged:
     kind = b.metric_spec.kind
-    duration = layer.duration_s
-    base_series = _baseline_series(baseline, b)
-    results = [_compare(c, series, kind, duration, base_series) for c in _leaves(b.expr)]
-    outcome = _combine(b.expr, {id(c): r.passed for c, r in zip(_leaves(b.expr), results, strict=True)})
+    leaves = _leaves(b.expr)
+    results = [_compare(c, series, kind, duration, base_series) for c in leaves]
+    outcome = _combine(b.expr, {id(c): r.passed for c, r in zip(leaves, results, strict=True)})
     deciding = _deciding(results, outcome)
     unit = _unit_of(b)
-    leaf = _leaves(b.expr)[results.index(deciding)]
+    leaf = leaves[results.index(deciding)]
     message = observation(
         leaf.aggregation,
-        what,
+        subject(b.layer, b.metric, b.shown_selector),
         observed=deciding.observed,
         op=deciding.operator,
         limit=deciding.limit,
@@ -165,48 +212,35 @@ def _judge_one(
     )
     if len(results) > 1:
         message += f" [{b.expr_text}]"
-    window_note = ""
-    if b.window_s is not None and outcome is not None:
-        outcome, window_note, sustained_value = _windowed(b, series, kind, results)
-        if sustained_value is not None:
-            message = observation(
-                leaf.aggregation,
-                what,
-                observed=sustained_value,
-                op=deciding.operator,
-                limit=deciding.limit,
-                unit=unit,
-                passed=outcome,
-            )
-        message += window_note
-    regression = None
-    if baseline is not None and kind is MetricKind.TREND and unit == "s" and base_series:
-        regression = _regression(b, series, base_series, policy)
-    if outcome is None:
-        status = BudgetStatus.INCONCLUSIVE
-    elif outcome:
-        status = BudgetStatus.PASS
+    return _Judged(results, outcome, deciding, leaf, unit, message)
+
+
+def _with_window(b: BudgetSpec, series: Sequence[Samples], judged: _Judged) -> _Judged:
+    """The outcome of a budget with a window: a sustained breach over it (see ``_windowed``)."""
+    outcome, window_note, sustained_value = _windowed(b, series, b.metric_spec.kind, judged.results)
+    message = judged.message
+    if sustained_value is not None:
+        message = observation(
+            judged.leaf.aggregation,
+            subject(b.layer, b.metric, b.shown_selector),
+            observed=sustained_value,
+            op=judged.deciding.operator,
+            limit=judged.deciding.limit,
+            unit=judged.unit,
+            passed=outcome,
+        )
+    return dataclasses.replace(judged, outcome=outcome, message=message + window_note)
+
+
+def _status(b: BudgetSpec, judged: _Judged, regression: Regression | None) -> tuple[BudgetStatus, str]:
+    message = judged.message
+    if judged.outcome is None:
+        return BudgetStatus.INCONCLUSIVE, message
+    if judged.outcome:
         if regression is not None and regression.detected:
-            status = BudgetStatus.WARN
-            message += "; " + regression.message
-    else:
-        status = BudgetStatus.FAIL if b.level == "error" else BudgetStatus.WARN
-    problem = status is not BudgetStatus.PASS
-    return _record(
-        b,
-        status,
-        message,
-        observed=deciding.observed,
-        limit=deciding.limit,
-        operator=deciding.operator,
-        samples=n,
-        delta=relative(deciding.observed, deciding.limit),
-        baseline=deciding.baseline,
-        baseline_delta=relative(deciding.observed, deciding.baseline),
-        comparisons=results,
-        regression=regression,
-        evidence=_evidence(layer, b) if problem else [],
-    )
+            return BudgetStatus.WARN, message + "; " + regression.message
+        return BudgetStatus.PASS, message
+    return (BudgetStatus.FAIL if b.level == "error" else BudgetStatus.WARN), message
 
 
 def _compare(
@@ -224,7 +258,7 @@ def _compare(
         known = [v for v in values if v is not None]
         base_value = statistics.median(known) if known else None
     limit = _operand(c.limit, base_value)
-    passed = None if observed is None or limit is None else _holds(observed, c.op, limit)
+    passed = None if observed is None or limit is None else holds(observed, c.op, limit)
     return ComparisonResult(
         expr=str(c),
         aggregation=str(c.aggregation),
@@ -252,17 +286,6 @@ def _operand(node: Operand, base: float | None) -> float | None:
     if node.op == "*":
         return left * right
     return left / right if right else None
-
-
-def _holds(observed: float, op: str, limit: float) -> bool:
-    return {
-        "<": observed < limit,
-        "<=": observed <= limit,
-        ">": observed > limit,
-        ">=": observed >= limit,
-        "==": observed == limit,
-        "!=": observed != limit,
-    }[op]
 
 
 def _combine(expr: Expr, passed: dict[int, bool | None]) -> bool | None:
@@ -298,7 +321,7 @@ def _windowed(
     broken: dict[float, bool] = {}
     for t in stamps:
         verdicts = {
-            id(c): (None if t not in curve or r.limit is None else _holds(curve[t], c.op, r.limit))
+            id(c): (None if t not in curve or r.limit is None else holds(curve[t], c.op, r.limit))
             for c, curve, r in zip(leaves, curves, results, strict=True)
         }
         broken[t] = _combine(b.expr, verdicts) is False
@@ -312,57 +335,6 @@ def _windowed(
         sustained = max(values) if op in (">", ">=") else min(values) if op in ("<", "<=") else values[0]
         return False, note, sustained
     return True, note, None
-
-
-def _baseline_series(baseline: Baseline | None, b: BudgetSpec) -> list[list[Samples]] | None:
-    if baseline is None:
-        return None
-    runs = baseline.runs if isinstance(baseline, BaselineRuns) else (baseline,)
-    out = []
-    for r in runs:
-        layer = r.layer(b.layer)
-        if layer is not None and layer.status is LayerStatus.OK:
-            found = agg.select(layer, b.metric, b.selector)
-            if agg.observations(found):
-                out.append(found)
-    return out or None
-
-
-def _regression(
-    b: BudgetSpec, series: Sequence[Samples], base_series: list[list[Samples]], policy: RegressionPolicy
-) -> Regression | None:
-    current = representative(
-        agg.weighted([v for s in series for v in s.values], [bk for s in series for bk in s.buckets]),
-        policy.max_points,
-    )
-    pooled = [s for group in base_series for s in group]
-    base = representative(
-        agg.weighted([v for s in pooled for v in s.values], [bk for s in pooled for bk in s.buckets]),
-        policy.max_points,
-    )
-    result = compare(current, base, policy)
-    if result is None:
-        return None
-    what = subject(b.layer, b.metric, b.shown_selector)
-    message = (
-        f"median of {what} moved from {fmt_value(result.baseline_median, 's')} to "
-        f"{fmt_value(result.median, 's')} ({result.relative_change * 100:+.0f} %, Mann-Whitney "
-        f"p = {result.p_value:.2g})"
-    )
-    if result.detected:
-        message = "regression: " + message
-    return Regression(
-        key=b.key,
-        p_value=result.p_value,
-        median=result.median,
-        baseline_median=result.baseline_median,
-        relative_change=result.relative_change,
-        absolute_change=result.absolute_change,
-        samples=result.samples,
-        baseline_samples=result.baseline_samples,
-        detected=result.detected,
-        message=message,
-    )
 
 
 def _evidence(layer: LayerResult, b: BudgetSpec, *, everything: bool = False) -> list[str]:

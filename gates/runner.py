@@ -8,10 +8,11 @@ from pathlib import Path
 
 from gates.baseline import resolve_baseline
 from gates.budgets import BudgetSet, validate_budgets
-from gates.evaluate import Baseline, judge
+from gates.evaluate import judge
 from gates.history import History
 from gates.model import Verdict
 from gates.notify import notify_from_config
+from gates.regress import Baseline
 from gates.reports.html import render_html
 from gates.reports.jsonout import render_json
 from gates.reports.junit import render_junit

@@ -1,4 +1,7 @@
-"""Logging in once for a bearer token, with credentials from environment variables.
+"""An environment's auth for every layer: headers, a token (static or from a login), secrets.
+
+:func:`credentials` is what the layers call: the environment's ``headers_from_env`` and an
+``Authorization`` header from ``auth.token_env`` or a login run once, with every value to mask.
 
 An environment's ``[auth.login]`` names the variables holding a user name and a password;
 :func:`login` posts them as JSON to the target's login path and returns the token its
@@ -13,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from releasegate.config import LoginFlow
+from releasegate.config import Environment, LoginFlow
 
-__all__ = ["FailureKind", "Login", "LoginFailed", "MissingCredential", "login"]
+__all__ = ["Credentials", "FailureKind", "Login", "LoginFailed", "MissingCredential", "credentials", "login"]
 
 FailureKind = Literal["unreachable", "refused", "no_token"]
 
@@ -103,3 +106,43 @@ def _credential(environ: Mapping[str, str], name: str, what: str) -> str:
     if not value:
         raise MissingCredential(name, what)
     return value
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What an environment's auth gives every layer: request headers and the secrets to mask.
+
+    ``headers`` holds the environment's ``headers_from_env`` plus ``Authorization`` when it
+    has a token (``auth.token_env``, or a login run once); ``secrets`` every value involved
+    (header values, the token with and without its scheme, the login's credentials).
+    """
+
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    token: str | None = field(default=None, repr=False)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+def credentials(
+    env: Environment,
+    base_url: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    timeout_s: float = 15.0,
+) -> Credentials:
+    """The headers and secrets of ``env``'s auth (MissingCredential / LoginFailed on failure)."""
+    source = os.environ if environ is None else environ
+    headers = env.resolved_headers(dict(source))
+    secrets = list(headers.values())
+    token: str | None = None
+    auth = env.auth
+    if auth is not None and auth.token_env:
+        token = _credential(source, auth.token_env, "bearer token")
+    elif auth is not None and auth.login is not None:
+        signed_in = login(auth.login, base_url, source, timeout_s=timeout_s, headers=headers)
+        token = signed_in.token
+        secrets += [signed_in.username, signed_in.password]
+    if token:
+        headers = {**headers, "Authorization": f"Bearer {token}"}
+        secrets += [token, headers["Authorization"]]
+    kept = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
+    return Credentials(headers, token, kept)

@@ -173,9 +173,9 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     from releasegate.layers._contract.breaking import Change, breaking_changes
     from releasegate.layers._contract.parse import crash_samples, parse_ndjson
     from releasegate.layers._contract.runner import RunPlan, build_command, run_schemathesis, st_command
-    from releasegate.layers._contract.scrub import scrub_tree
     from releasegate.layers._contract.spec import SpecUnavailable, check_base_path, load_spec
     from releasegate.layers._contract.suite import suite_config, suite_env
+    from releasegate.scrub import scrub_tree
 
     started = utcnow()
     settings = (

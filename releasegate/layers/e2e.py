@@ -120,12 +120,10 @@ def _scrub_attempt(attempt: Attempt, log: Path, hidden: Sequence[str]) -> None:
 
     Earlier attempts' files were scrubbed when their own attempt ended and are not read again.
     """
-    from releasegate.layers._e2e import redact
+    from releasegate import scrub
 
-    for root in (attempt.output_dir, attempt.results_dir):
-        redact.scrub_tree(root, hidden)
-    if log.is_file():
-        redact.scrub_file(log, redact.encoded_forms(hidden))
+    for root in (attempt.output_dir, attempt.results_dir, log):
+        scrub.scrub_tree(root, hidden)
 
 
 def _run_attempts(ctx: LayerContext, settings: E2ESettings, plan: _Plan) -> _Collected:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from releasegate.auth import LoginFailed, MissingCredential, credentials
 from releasegate.config import Environment
-from releasegate.errors import ConfigError
+from releasegate.errors import ConfigError, LayerError
 from releasegate.layers._load import collect, launcher, prom
 from releasegate.layers._load.abort import Rule, check_supported
 from releasegate.layers._load.profiles import DEFAULT_PROFILES, Endpoint, LoadSettings, Profile
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, utcnow
+from releasegate.scrub import scrub_tree
 from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy, RunOptions
 
 _EP = ("endpoint", "method")
@@ -109,14 +110,19 @@ def _endpoints(ctx: LayerContext, settings: LoadSettings) -> list[Endpoint]:
     return [Endpoint(method="GET", path=env.health_path)]
 
 
-def _headers(ctx: LayerContext) -> dict[str, str]:
-    headers = ctx.environment.resolved_headers()
-    auth = ctx.environment.auth
-    if auth and auth.token_env:
-        token = os.environ.get(auth.token_env)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-    return headers
+def _headers(ctx: LayerContext) -> tuple[dict[str, str], list[str]]:
+    """The environment's headers and auth (the shared login flow), and the secrets they hold."""
+    try:
+        found = credentials(ctx.environment, ctx.base_url)
+    except MissingCredential as exc:
+        raise ConfigError(
+            str(exc), key="auth", hint=f"export {exc.name}=... before the run, or remove the auth settings"
+        ) from None
+    except LoginFailed as exc:
+        raise LayerError(
+            "load", f"login failed: {exc}", hint="check [auth.login] and its credentials"
+        ) from None
+    return dict(found.headers), list(found.secrets)
 
 
 def _scrape(ctx: LayerContext, settings: LoadSettings, headers: dict[str, str]) -> prom.Series | None:
@@ -169,7 +175,8 @@ def run(ctx: LayerContext) -> LayerResult:
         "max_rate": max_rate,
     }
     first = profile.stages[0] if profile.stages else None
-    headers = _headers(ctx)
+    headers, secrets = _headers(ctx)
+    hidden = [*ctx.secrets, *secrets]
     before = _scrape(ctx, settings, headers)
     budget = profile.run_time_s + settings.startup_timeout_s + 15.0 * (1 + workers)
     timeout = min(budget, settings.timeout_s, ctx.remaining_s(budget))
@@ -195,6 +202,7 @@ def run(ctx: LayerContext) -> LayerResult:
         ),
     )
     after = _scrape(ctx, settings, headers) if before is not None else None
+    scrub_tree(art, hidden)  # Locust's CSV, HTML, logs and the recorder's files
     meta["locust_seconds"] = round(outcome.seconds, 2)
     artifacts = [
         ctx.rel(p) for p in [*outcome.logs, out, art / "locust.html", art / "locust_stats.csv"] if p.exists()

@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_BUDGETS",
     "LAYER",
     "PREFLIGHT_SPEC",
+    "SPEC",
     "PreflightOptions",
     "PreflightSettings",
     "applicable_budgets",
@@ -108,6 +109,7 @@ PREFLIGHT_SPEC = LayerSpec(
     metrics=METRICS,
     run=_run_from_context,
 )
+SPEC = PREFLIGHT_SPEC  # the registry's name for it
 
 
 def run_checks(ctx: LayerContext, opts: PreflightOptions) -> LayerResult:

@@ -18,9 +18,9 @@ from releasegate.exitcodes import ExitCode
 from releasegate.layers import contract
 from releasegate.layers._contract.parse import FailureExample
 from releasegate.layers._contract.records import curl_for
-from releasegate.layers._contract.scrub import scrub_tree
 from releasegate.layers._contract.spec import check_base_path, load_spec
 from releasegate.results import LayerStatus
+from releasegate.scrub import scrub_tree
 from releasegate.spec import LayerContext
 
 MINIMAL = {

@@ -14,7 +14,7 @@ from releasegate.config import AuthConfig, LoginFlow
 from releasegate.errors import ConfigError
 from releasegate.layers._contract import auth
 from releasegate.layers._contract.auth import AuthFailed, resolve_token
-from releasegate.layers._contract.scrub import scrub_tree
+from releasegate.scrub import scrub_tree
 
 
 def test_scrub_masks_escaped_forms_inside_base64_and_html(tmp_path: Path) -> None:

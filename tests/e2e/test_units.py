@@ -17,12 +17,12 @@ from releasegate.errors import ConfigError
 from releasegate.layers._e2e import parse
 from releasegate.layers._e2e.journey import Journey, page_key
 from releasegate.layers._e2e.personas import load_personas, resolve_account
-from releasegate.layers._e2e.redact import scrub_tree
 from releasegate.layers._e2e.selection import ShardError, parse_shard, shard_items
 from releasegate.layers.e2e import SPEC, E2ESettings, merge_shards, smoke_only_reason
 from releasegate.policy import Access, access
 from releasegate.results import LayerResult, LayerStatus, Status
-from releasegate.spec import LayerContext, RunOptions
+from releasegate.scrub import scrub_tree
+from releasegate.spec import LayerContext, Policy, RunOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,7 +198,7 @@ def test_redaction_scrubs_traces_and_json(tmp_path: Path) -> None:
         z.writestr("trace.trace", '{"params":{"value":"Rg-secretpassword"}}')
         z.writestr("resources/x", "cookie=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijklmnop")
     (tmp_path / "results.jsonl").write_text('{"error": "fill(Rg-secretpassword)"}')
-    assert scrub_tree(tmp_path, ["Rg-secretpassword"]) == 2
+    assert len(scrub_tree(tmp_path, ["Rg-secretpassword"])) == 2
     with zipfile.ZipFile(trace) as z:
         text = b"".join(z.read(n) for n in z.namelist())
     assert b"Rg-secret" not in text
@@ -213,7 +213,7 @@ def test_redaction_also_finds_a_secret_in_its_json_escaped_form(tmp_path: Path) 
     with zipfile.ZipFile(trace, "w") as z:
         z.writestr("trace.trace", json.dumps({"value": secret}, ensure_ascii=False))
     (tmp_path / "results.json").write_text(json.dumps({"error": f"fill({secret})"}))
-    assert scrub_tree(tmp_path, [secret]) == 2
+    assert len(scrub_tree(tmp_path, [secret])) == 2
     with zipfile.ZipFile(trace) as z:
         assert json.loads(z.read("trace.trace")) == {"value": "[redacted]"}
     assert json.loads((tmp_path / "results.json").read_text()) == {"error": "fill([redacted])"}
@@ -249,7 +249,8 @@ def test_when_only_smoke_scenarios_run(
 
 def test_spec_declares_the_metrics_budgets_name() -> None:
     assert SPEC.name == "e2e"
-    assert not SPEC.writes
+    assert SPEC.policy is Policy.WRITES  # it makes accounts
+    assert SPEC.read_only_on_production
     assert {"failed", "flaky", "passed", "step_duration", "lcp", "cls", "console_errors"} <= set(SPEC.metrics)
     assert SPEC.metrics["step_duration"].tags == ("persona", "step")
     with pytest.raises(ValueError, match="retries"):
@@ -287,7 +288,8 @@ def test_each_attempt_scrubs_only_what_it_wrote_and_the_browser_is_found_once(
 ) -> None:
     """A retry leaves the first attempt's (already clean) files alone; no file of the run keeps a secret."""
     from releasegate import browser
-    from releasegate.layers._e2e import redact, runner
+    from releasegate import scrub as redact
+    from releasegate.layers._e2e import runner
 
     token = "planted-e2e-TOKEN-5c2f9a"
     lookups: list[browser.BrowserInfo] = []
@@ -313,7 +315,7 @@ def test_each_attempt_scrubs_only_what_it_wrote_and_the_browser_is_found_once(
 
     real_scrub = redact.scrub_tree
 
-    def scrub_tree(root: Path, secrets: Sequence[str]) -> int:
+    def scrub_tree(root: Path, secrets: Sequence[str]) -> list[Path]:
         scrubbed.setdefault(running[-1], set()).update(p for p in root.rglob("*") if p.is_file())
         return real_scrub(root, secrets)
 

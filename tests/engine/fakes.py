@@ -10,7 +10,7 @@ import pytest
 
 from releasegate import layers as registry
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Samples, Status
-from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy
 
 METRICS = {"checks_failed": MetricSpec(MetricKind.COUNTER, "", "failing checks", ("check",))}
 
@@ -62,8 +62,10 @@ def leaky(ctx: LayerContext) -> LayerResult:
     return result
 
 
-def spec(name: str, run: Callable[[LayerContext], LayerResult], *, writes: bool = False) -> LayerSpec:
-    return LayerSpec(name, f"fake {name}", FakeSettings, METRICS, run, writes)
+def spec(
+    name: str, run: Callable[[LayerContext], LayerResult], *, policy: Policy = Policy.READS
+) -> LayerSpec:
+    return LayerSpec(name, f"fake {name}", FakeSettings, METRICS, run, policy)
 
 
 @contextmanager

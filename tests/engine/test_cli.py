@@ -270,3 +270,46 @@ def test_results_json_is_valid_after_a_run(capsys, monkeypatch, config_file, tmp
     assert data["info"]["environment"] == "staging"
     assert data["layers"][0]["layer"] == "smoke"
     assert os.path.islink(tmp_path / "r" / "latest")
+
+
+def _no_target(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    started: list[str] = []
+
+    def refuse(*_a: object, **_k: object) -> None:
+        started.append("resolve")
+        raise AssertionError("the target must not be started")
+
+    monkeypatch.setattr(run_cmd, "resolve", refuse)
+    return started
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--layers", "load", "--profile", "nope"], "unknown load profile 'nope'"),
+        (["--layers", "load", "--profile", "averag"], "did you mean 'average'"),
+        (["--layers", "smoke", "--baseline", "medain:3"], "did you mean 'median:3'"),
+        (["--layers", "smok"], "did you mean 'smoke'"),
+    ],
+)
+def test_bad_input_known_up_front_exits_2_before_the_target_starts(
+    capsys, monkeypatch, tmp_path: Path, argv: list[str], expected: str
+) -> None:
+    started = _no_target(monkeypatch)
+    code, _, err = _run(capsys, "run", "--report-dir", str(tmp_path / "r"), *argv)
+    assert code == ExitCode.USAGE, err
+    assert expected in err
+    assert started == []
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_layer_setting_of_the_wrong_type_exits_2_before_the_target_starts(
+    capsys, monkeypatch, tmp_path: Path
+) -> None:
+    started = _no_target(monkeypatch)
+    path = tmp_path / "releasegate.toml"
+    path.write_text(CONFIG + '[layers.smoke]\nrepeats = "often"\n')
+    code, _, err = _run(capsys, "run", "--config", str(path), "--env", "staging")
+    assert code == ExitCode.USAGE
+    assert "layers.smoke.repeats" in err
+    assert started == []

@@ -14,7 +14,7 @@ from releasegate.config import Config, Environment
 from releasegate.errors import ConfigError, UsageError
 from releasegate.events import LayerFinished, LayerMessage, LayerStarted, RunFinished, RunStarted
 from releasegate.results import LayerStatus, RunResult
-from releasegate.spec import RunOptions
+from releasegate.spec import Policy, RunOptions
 from tests.engine import fakes
 
 ENV = Environment(name="staging", base_url="http://127.0.0.1:9")
@@ -117,7 +117,7 @@ def test_secrets_never_reach_records_or_progress(monkeypatch, tmp_path: Path) ->
 
 def test_production_refuses_writing_layers(monkeypatch, tmp_path: Path) -> None:
     prod = Environment(name="production", base_url="https://www.example.com", production=True)
-    specs = {"contract": fakes.spec("contract", fakes.passing, writes=True)}
+    specs = {"contract": fakes.spec("contract", fakes.passing, policy=Policy.WRITES)}
     with pytest.raises(UsageError, match="production") as info:
         _plan(monkeypatch, tmp_path, specs, ["contract"], env=prod)
     assert "--allow-production" in (info.value.hint or "")
@@ -129,11 +129,18 @@ def test_production_refuses_writing_layers(monkeypatch, tmp_path: Path) -> None:
 
 def test_production_load_needs_its_own_flag(monkeypatch, tmp_path: Path) -> None:
     prod = Environment(name="production", base_url="https://www.example.com", production=True)
-    specs = {"load": fakes.spec("load", fakes.passing, writes=True)}
+    specs = {"load": fakes.spec("load", fakes.passing, policy=Policy.LOADS)}
     with pytest.raises(UsageError, match="--allow-production-load"):
         _plan(monkeypatch, tmp_path, specs, ["load"], env=prod)
+    with pytest.raises(UsageError, match="--max-rate"):
+        _plan(monkeypatch, tmp_path, specs, ["load"], env=prod, options=RunOptions(allow_production=True))
     ok = _plan(
-        monkeypatch, tmp_path, specs, ["load"], env=prod, options=RunOptions(allow_production_load=True)
+        monkeypatch,
+        tmp_path,
+        specs,
+        ["load"],
+        env=prod,
+        options=RunOptions(allow_production_load=True, max_rate=5.0),
     )
     assert ok.layers[0].name == "load"
 

@@ -28,8 +28,15 @@ def _never_run(ctx: LayerContext) -> LayerResult:
     raise AssertionError("unit tests never run a layer")
 
 
-def _spec(name: str, metrics: dict[str, MetricSpec]) -> LayerSpec:
-    return LayerSpec(name=name, summary=name, settings_model=LayerSettings, metrics=metrics, run=_never_run)
+def _spec(name: str, metrics: dict[str, MetricSpec], slo_metric: str | None = None) -> LayerSpec:
+    return LayerSpec(
+        name=name,
+        summary=name,
+        settings_model=LayerSettings,
+        metrics=metrics,
+        run=_never_run,
+        slo_metric=slo_metric,
+    )
 
 
 LAYERS: dict[str, LayerSpec] = {
@@ -40,6 +47,7 @@ LAYERS: dict[str, LayerSpec] = {
             "response_time": MetricSpec(MetricKind.TREND, "s", "probe latency", ("check",)),
             "failed": MetricSpec(MetricKind.COUNTER, "", "failed probes", ("check",)),
         },
+        slo_metric="availability",
     ),
     "load": _spec(
         "load",

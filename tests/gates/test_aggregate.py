@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import pytest
 
 from gates import aggregate as agg
-from gates.evaluate import _holds
 from gates.units import fmt_delta, fmt_value, to_base
+from releasegate.aggregations import holds as _holds
 from releasegate.results import MetricKind, Samples, TimePoint
 
 VALUES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]

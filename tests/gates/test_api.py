@@ -22,6 +22,8 @@ def test_all_is_honest():
 
 def test_gates_never_imports_the_cli():
     for path in GATES.rglob("*.py"):
+        if path.name == "__main__.py":
+            continue  # `python -m gates`: the entry-point alias of `releasegate judge`
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = []

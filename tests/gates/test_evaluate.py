@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from gates import BudgetVerdict, Decision, Verdict, judge
-from gates.evaluate import BaselineRuns
 from gates.model import BudgetStatus
+from gates.regress import BaselineRuns
 from releasegate.exitcodes import ExitCode
 from releasegate.results import LayerResult, LayerStatus, Samples
 from tests.gates.factories import budgets, counter, failing_record, layer, rate, run, timeline, trend

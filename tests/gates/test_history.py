@@ -10,8 +10,8 @@ import pytest
 
 from gates import Verdict, judge
 from gates.baseline import resolve_baseline
-from gates.evaluate import BaselineRuns
 from gates.history import MAX_VALUES, History
+from gates.regress import BaselineRuns
 from releasegate.errors import UsageError
 from releasegate.results import MetricKind, RunResult, Samples
 from tests.gates.factories import T0, budgets, layer, rate, run, trend

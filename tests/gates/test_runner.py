@@ -16,6 +16,7 @@ from gates.slo import attach_slo, run_events
 from releasegate import cli
 from releasegate.config import Config
 from releasegate.results import RunResult
+from releasegate.spec import SloSource
 from tests.engine import fakes
 from tests.gates.factories import LAYERS, T0, layer, rate, run, trend
 
@@ -91,7 +92,7 @@ def test_slo_events_are_read_once_and_judged_as_attach_slo_does(tmp_path, monkey
             h.record(past, judge(past, checked))
     now = smoke_run("now-down", 1.0, good=0, bad=10)
     with History(config.history.path) as h:
-        expected = judge(attach_slo(now, run_events(now, h), 0.995), checked)
+        expected = judge(attach_slo(now, run_events(now, h, SMOKE), 0.995), checked)
     reads = count_calls(monkeypatch, History, "series_over_time")
     verdict = run_gates(tmp_path / "run", now, config, budgets=checked, record_history=False)
     assert reads == [1]
@@ -116,3 +117,6 @@ def test_the_run_command_validates_the_budgets_once(capsys, monkeypatch, tmp_pat
     assert "verdict: GO" in capsys.readouterr().out
     assert code == 0
     assert (in_cli, in_runner) == ([1], [])
+
+
+SMOKE = SloSource("smoke", "availability")

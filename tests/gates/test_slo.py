@@ -11,6 +11,7 @@ from gates.history import History
 from gates.slo import Event, alerts, attach_slo, build_report, run_events, slo_report, window_stat
 from releasegate.exitcodes import ExitCode
 from releasegate.results import RunResult
+from releasegate.spec import SloSource
 from tests.gates.factories import T0, budgets, layer, rate, run
 
 
@@ -89,21 +90,24 @@ def test_report_from_history_file_and_budget_on_burn_rate(tmp_path):
             r = smoke_run(f"s{i}", i / 12, good=10, bad=0)
             h.record(r, judge(r, slo_budgets))
         ok, down_now = smoke_run("now-ok", 1.0, 10, 0), smoke_run("now-down", 1.0, 0, 10)
-        healthy = attach_slo(ok, run_events(ok, h), 0.995)
-        broken = attach_slo(down_now, run_events(down_now, h), 0.995)
+        healthy = attach_slo(ok, run_events(ok, h, SMOKE), 0.995)
+        broken = attach_slo(down_now, run_events(down_now, h, SMOKE), 0.995)
     assert judge(healthy, slo_budgets).decision is Decision.GO
     down = judge(broken, slo_budgets)
     assert down.decision is Decision.NO_GO
     assert down.budgets[0].observed == pytest.approx((10 / 120) / 0.005)  # s1..s11 and now in (now - 1h, now]
-    report = slo_report(path, "demo", now=T0 + timedelta(minutes=55))
+    report = slo_report(path, "demo", source=SMOKE, now=T0 + timedelta(minutes=55))
     assert report.windows[2].window == "1h"
     assert report.windows[2].total == 120
     assert report.exit_code is ExitCode.GO
-    assert slo_report(path, "staging").exit_code is ExitCode.INCONCLUSIVE
+    assert slo_report(path, "staging", source=SMOKE).exit_code is ExitCode.INCONCLUSIVE
 
 
 def test_slo_budget_without_history_is_inconclusive():
     lone = run(layer("e2e"))
-    r = attach_slo(lone, run_events(lone, None), 0.995)
+    r = attach_slo(lone, run_events(lone, None, SMOKE), 0.995)
     v = judge(r, budgets({"slo.burn_rate{window:1h}": "value < 14.4"}))
     assert v.decision is Decision.INCONCLUSIVE
+
+
+SMOKE = SloSource("smoke", "availability")

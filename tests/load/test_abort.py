@@ -86,3 +86,26 @@ def test_unsupported_rules_are_named(metric: str, agg: str, tags: dict[str, str]
     message = check_supported(_rule(metric, agg, "<", 1.0, tags=tags))
     assert message is not None
     assert problem in message
+
+
+def test_live_abort_and_the_verdict_aggregate_alike() -> None:
+    """One set of aggregations: the live rule sees what the verdict will see on the same data."""
+    from gates.aggregate import aggregate
+    from releasegate.layers._load import hdr as hdr_mod
+    from releasegate.results import MetricKind, Samples
+
+    hist = hdr_mod.new()
+    for ms in [5, 7, 9, 12, 15, 40, 80, 120, 300, 900] * 7:
+        hdr_mod.record_ms(hist, float(ms))
+    samples = Samples(
+        metric="http_req_duration", kind=MetricKind.TREND, unit="s", buckets=hdr_mod.buckets_s(hist)
+    )
+    for agg, name, arg in [
+        ("p(95)", "p", 95.0),
+        ("median", "med", None),
+        ("avg", "avg", None),
+        ("max", "max", None),
+    ]:
+        rule = Rule("k", "e", "load.http_req_duration", agg, "<", 1.0, {}, 1.0, 0.0)
+        live = observe(rule, [{"GET /": Cell(ok=70, hist=hist)}])
+        assert live == aggregate(name, arg, [samples], MetricKind.TREND), agg

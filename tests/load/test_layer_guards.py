@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 
-from releasegate.errors import ConfigError
+from releasegate.config import Environment
+from releasegate.errors import ConfigError, UsageError
 from releasegate.layers import get
 from releasegate.layers._load import collect, hdr, launcher
 from releasegate.layers._load.profiles import LoadSettings, Profile, ServerMetrics
 from releasegate.layers.load import SPEC
+from releasegate.policy import Access, access
 from releasegate.results import LayerStatus
-from releasegate.spec import AbortRule, RunOptions
+from releasegate.spec import AbortRule, Policy, RunOptions
 from tests.load.conftest import run_layer
 
 TINY = Profile(users=1, spawn_rate=1, duration_s=2, max_duration_s=5, max_requests=100)
@@ -24,17 +26,27 @@ TINY = Profile(users=1, spawn_rate=1, duration_s=2, max_duration_s=5, max_reques
 
 def test_spec_is_registered_and_declares_writes() -> None:
     assert get("load") is SPEC
-    assert SPEC.writes is True
+    assert SPEC.policy is Policy.LOADS
     assert {"http_req_duration", "http_req_failed", "rps", "achieved_rate"} <= set(SPEC.metrics)
 
 
 def test_production_is_refused_without_both_flags(ctx_factory: Callable[..., Any]) -> None:
+    """The production policy (releasegate.policy) refuses load before the target starts."""
     for options in (RunOptions(), RunOptions(allow_production_load=True), RunOptions(max_rate=5)):
         ctx = ctx_factory("http://127.0.0.1:9", TINY, production=True, options=options)
-        with pytest.raises(ConfigError, match="production") as info:
-            run_layer(ctx)
-        assert "--allow-production-load" in str(info.value)
-        assert "--max-rate" in str(info.value)
+        with pytest.raises(UsageError, match="production") as info:
+            access(SPEC, ctx.environment, options)
+        assert "--allow-production-load" in str(info.value.hint)
+        assert "--max-rate" in str(info.value.hint)
+    both = RunOptions(allow_production_load=True, max_rate=5)
+    ctx = ctx_factory("http://127.0.0.1:9", TINY, production=True, options=both)
+    assert access(SPEC, ctx.environment, both) is Access.FULL
+
+
+def test_unknown_profile_is_refused_by_prepare_before_the_target_starts() -> None:
+    with pytest.raises(ConfigError, match="did you mean 'average'") as info:
+        SPEC.prepare(LoadSettings(), RunOptions(load_profile="averag"), Environment(name="e"))  # type: ignore[misc]
+    assert info.value.key == "--profile"
 
 
 def test_unknown_profile_and_locustfile_are_config_errors(ctx_factory: Callable[..., Any]) -> None:

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import fnmatch
 import math
-import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from releasegate.aggregations import OPERATORS, parse_aggregation, stats, weighted
 from releasegate.layers._load import hdr
+from releasegate.results import MetricKind
 
 SUPPORTED: Mapping[str, tuple[str, ...]] = {
     "http_req_duration": ("avg", "min", "max", "median", "p(N)"),
@@ -29,14 +30,6 @@ SUPPORTED: Mapping[str, tuple[str, ...]] = {
     "http_reqs": ("count", "rps"),
 }
 
-_OPS: Mapping[str, Callable[[float, float], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
 _PCT = re.compile(r"^p\((\d+(?:\.\d+)?)\)$")
 
 
@@ -92,7 +85,7 @@ def check_supported(rule: Rule) -> str | None:
     if aggs is None:
         live = ", ".join(SUPPORTED)
         return f"abort rule {rule.key!r}: metric {rule.metric!r} is not in the live series ({live})"
-    if rule.op not in _OPS:
+    if rule.op not in OPERATORS:
         return f"abort rule {rule.key!r}: unknown operator {rule.op!r}"
     agg_ok = rule.aggregation in aggs or ("p(N)" in aggs and _PCT.match(rule.aggregation))
     if not agg_ok:
@@ -129,17 +122,9 @@ def observe(rule: Rule, window: Sequence[Second]) -> float | None:
     merged = hdr.merge(c.hist for c in cells if c.hist is not None)
     if hdr.count(merged) == 0:
         return None
-    agg = rule.aggregation
-    if agg == "avg":
-        return float(merged.get_mean_value()) / 1e6
-    if agg == "min":
-        return float(merged.get_min_value()) / 1e6
-    if agg == "max":
-        return float(merged.get_max_value()) / 1e6
-    if agg == "median":
-        return hdr.percentile_s(merged, 50.0)
-    match = _PCT.match(agg)
-    return hdr.percentile_s(merged, float(match.group(1))) if match else None
+    name, arg = parse_aggregation(rule.aggregation)
+    # the same aggregation the verdict applies after the run, over the same HDR buckets
+    return stats(name, arg, weighted((), hdr.buckets_s(merged)), MetricKind.TREND)
 
 
 @dataclass(frozen=True)
@@ -176,7 +161,7 @@ def evaluate(rules: Sequence[Rule], series: Mapping[int, Second], now_s: int) ->
         window = [series.get(t, {}) for t in range(now_s - window_len, now_s)]
         for key, part in _per_value(rule, window):
             value = observe(rule, part)
-            if value is not None and not _OPS[rule.op](value, rule.threshold):
+            if value is not None and not OPERATORS[rule.op](value, rule.threshold):
                 return Breach(key, rule.expr, value, float(now_s), float(window_len))
     return None
 

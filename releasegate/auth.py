@@ -12,13 +12,24 @@ answer carries. The layers that sign in turn :class:`MissingCredential` and
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from releasegate.config import Environment, LoginFlow
+from releasegate.config import VAR_PATTERN, Environment, LoginFlow
 
-__all__ = ["Credentials", "FailureKind", "Login", "LoginFailed", "MissingCredential", "credentials", "login"]
+__all__ = [
+    "Credentials",
+    "FailureKind",
+    "Login",
+    "LoginFailed",
+    "MissingCredential",
+    "credentials",
+    "expand",
+    "login",
+    "refusal_hint",
+]
 
 FailureKind = Literal["unreachable", "refused", "no_token"]
 
@@ -36,22 +47,124 @@ class LoginFailed(Exception):
     """The target handed out no token: unreachable, refused (with ``status``), or no token field."""
 
     def __init__(
-        self, message: str, *, kind: FailureKind, url: str, status: int | None = None, cause: str = ""
+        self,
+        message: str,
+        *,
+        kind: FailureKind,
+        url: str,
+        status: int | None = None,
+        cause: str = "",
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.url = url
         self.status = status
         self.cause = cause  # the HTTP client's exception name, for "unreachable"
+        self.hint = hint  # what likely went wrong, for the user
 
 
 @dataclass(frozen=True)
 class Login:
-    """What one login yielded: the token, and the credentials that obtained it (all secrets)."""
+    """What one login yielded: the token and the credentials that obtained it (all secrets)."""
 
     token: str = field(repr=False)
     username: str = field(repr=False)
     password: str = field(repr=False)
+    expires_in: float | None = None  # seconds, when the answer said so (OAuth2 ``expires_in``)
+    secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)  # every credential sent
+
+
+def expand(value: Any, environ: Mapping[str, str], what: str = "login body") -> Any:
+    """``value`` with every ``${VAR}`` replaced from ``environ``; MissingCredential when unset."""
+    if isinstance(value, str):
+
+        def one(match: re.Match[str]) -> str:
+            return _credential(environ, match.group(1), what)
+
+        return VAR_PATTERN.sub(one, value)
+    if isinstance(value, dict):
+        return {k: expand(v, environ, what) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand(v, environ, what) for v in value]
+    return value
+
+
+def _body(flow: LoginFlow, env: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    if flow.body is not None:
+        names = flow.variables()
+        return expand(flow.body, env), [_credential(env, n, "login body") for n in names]
+    assert flow.username_env
+    assert flow.password_env
+    username = _credential(env, flow.username_env, "login user name")
+    password = _credential(env, flow.password_env, "login password")
+    return {flow.username_field: username, flow.password_field: password}, [username, password]
+
+
+def _url(flow: LoginFlow, base_url: str) -> str:
+    if flow.path.startswith(("http://", "https://")):
+        return flow.path
+    return base_url.rstrip("/") + "/" + flow.path.lstrip("/")
+
+
+def _dig(answer: Any, path: str) -> Any:
+    for part in path.split("."):
+        answer = answer.get(part) if isinstance(answer, dict) else None
+    return answer
+
+
+def _keys(answer: Any, prefix: str = "") -> list[str]:
+    if not isinstance(answer, dict):
+        return []
+    out: list[str] = []
+    for key, value in answer.items():
+        out.append(prefix + str(key))
+        out += _keys(value, prefix + str(key) + ".")
+    return out
+
+
+def _token_of(flow: LoginFlow, response: Any, url: str) -> tuple[str, float | None]:
+    kind, _, name = (flow.token_from or "json").partition(":")
+    if kind == "header":
+        value = response.headers.get(name)
+        if not value:
+            raise LoginFailed(f"login at {url} answered without a {name} header", kind="no_token", url=url)
+        return str(value), None
+    if kind == "cookie":
+        value = response.cookies.get(name)
+        if not value:
+            raise LoginFailed(f"login at {url} set no {name!r} cookie", kind="no_token", url=url)
+        return str(value), None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    paths = [flow.token_path] if flow.token_path else ["access_token", "token"]
+    for path in paths:
+        token = _dig(answer, path)
+        if isinstance(token, str) and token:
+            expires = _dig(answer, "expires_in")
+            return token, float(expires) if isinstance(expires, int | float) else None
+    found = ", ".join(_keys(answer)) or "no JSON object"
+    raise LoginFailed(
+        f"login at {url} answered without a {paths[0]!r} field"
+        + (f" (nor {paths[1]!r})" if len(paths) > 1 else "")
+        + f" in its JSON body (keys there: {found})",
+        kind="no_token",
+        url=url,
+        hint='set [auth.login] token to the dotted path of the token, e.g. token = "user.token"',
+    )
+
+
+def refusal_hint(flow: LoginFlow, status: int) -> str:
+    names = " / ".join(flow.variables()) or "the login variables"
+    if status in {422, 400}:
+        return "the login endpoint rejected the request body; check [auth.login] body and format"
+    if status in (401, 403):
+        return f"check the credentials in {names}"
+    if status in (404, 405):
+        return "check [auth.login] path and method"
+    return f"check [auth.login] and the credentials in {names}"
 
 
 def login(
@@ -62,19 +175,18 @@ def login(
     timeout_s: float = 15.0,
     headers: Mapping[str, str] | None = None,
 ) -> Login:
-    """POST the flow's credentials to its path on ``base_url``; the token from the JSON answer.
+    """Send the flow's body to its path on ``base_url`` (or its full URL); the token from the answer.
 
     ``headers`` are sent along (an environment's own headers, e.g. a gateway key).
     """
     env = os.environ if environ is None else environ
-    username = _credential(env, flow.username_env, "login user name")
-    password = _credential(env, flow.password_env, "login password")
+    body, values = _body(flow, env)
     import httpx
 
-    url = base_url.rstrip("/") + "/" + flow.path.lstrip("/")
-    body = {flow.username_field: username, flow.password_field: password}
+    url = _url(flow, base_url)
+    payload: dict[str, Any] = {"json": body} if flow.format == "json" else {"data": body}
     try:
-        response = httpx.post(url, json=body, headers=dict(headers or {}), timeout=timeout_s)
+        response = httpx.request(flow.method, url, headers=dict(headers or {}), timeout=timeout_s, **payload)
     except httpx.HTTPError as exc:
         cause = type(exc).__name__
         raise LoginFailed(
@@ -86,23 +198,16 @@ def login(
             kind="refused",
             url=url,
             status=response.status_code,
+            hint=refusal_hint(flow, response.status_code),
         )
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    token = answer.get(flow.token_field) if isinstance(answer, dict) else None
-    if not isinstance(token, str) or not token:
-        raise LoginFailed(
-            f"login at {url} answered without a {flow.token_field!r} field in its JSON body",
-            kind="no_token",
-            url=url,
-        )
-    return Login(token, username, password)
+    token, expires = _token_of(flow, response, url)
+    username = values[0] if values else ""
+    password = values[1] if len(values) > 1 else ""
+    return Login(token, username, password, expires, tuple(values))
 
 
 def _credential(environ: Mapping[str, str], name: str, what: str) -> str:
-    value = environ.get(name)
+    value = (environ.get(name) or "").strip()  # `echo $TOKEN > file` leaves a newline
     if not value:
         raise MissingCredential(name, what)
     return value
@@ -136,13 +241,13 @@ def credentials(
     token: str | None = None
     auth = env.auth
     if auth is not None and auth.token_env:
-        token = _credential(source, auth.token_env, "bearer token")
+        token = _credential(source, auth.token_env, "token")
     elif auth is not None and auth.login is not None:
         signed_in = login(auth.login, base_url, source, timeout_s=timeout_s, headers=headers)
         token = signed_in.token
-        secrets += [signed_in.username, signed_in.password]
-    if token:
-        headers = {**headers, "Authorization": f"Bearer {token}"}
-        secrets += [token, headers["Authorization"]]
+        secrets += [signed_in.username, signed_in.password, *signed_in.secrets]
+    if token and auth is not None:
+        headers = {**headers, auth.header: auth.header_value(token)}
+        secrets += [token, headers[auth.header]]
     kept = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
     return Credentials(headers, token, kept)

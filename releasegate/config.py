@@ -9,10 +9,11 @@ precedence live in ``releasegate.configfile``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from releasegate.registry import STAGE_LAYERS, default_stages
 
@@ -37,20 +38,89 @@ class PageCheck(_Strict):
         return self.name or f"{self.method} {self.path}"
 
 
-class LoginFlow(_Strict):
-    """Obtain a bearer token by logging in once; credentials come from environment variables."""
+VAR_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-    path: str = "/api/auth/login"
-    username_env: str
-    password_env: str
+
+def variables_in(value: Any) -> list[str]:
+    """The names of the ``${VAR}`` references in a string or a nested table, in order."""
+    if isinstance(value, str):
+        return VAR_PATTERN.findall(value)
+    if isinstance(value, dict):
+        return [name for item in value.values() for name in variables_in(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in variables_in(item)]
+    return []
+
+
+class LoginFlow(_Strict):
+    """Log in once for a token; every credential comes from environment variables.
+
+    Either ``body`` (a table, nested allowed, with ``${VAR}`` references: a JSON login, an
+    OAuth2 password or client-credentials grant as ``format = "form"``), or the short form
+    ``username_env`` + ``password_env`` (posted as ``{username_field: ..., password_field: ...}``).
+    """
+
+    path: str = Field(default="/api/auth/login", description="Relative to base_url, or a full URL.")
+    method: Literal["POST", "PUT"] = "POST"
+    format: Literal["json", "form"] = "json"
+    body: dict[str, Any] | None = Field(
+        default=None, description="The request body, ${VAR} from the environment."
+    )
+    token: str | None = Field(
+        default=None,
+        description="Dotted path to the token in the JSON answer (default: access_token, then token).",
+    )
+    token_from: str | None = Field(
+        default=None, description='"header:NAME" or "cookie:NAME" for apps that answer that way.'
+    )
+    username_env: str | None = None
+    password_env: str | None = None
     username_field: str = "email"
     password_field: str = "password"
-    token_field: str = "access_token"
+    token_field: str | None = Field(default=None, description="Old name of `token` (a top-level field).")
+
+    @model_validator(mode="after")
+    def _one_way_to_send_credentials(self) -> LoginFlow:
+        short = (self.username_env, self.password_env)
+        if self.body is None and None in short:
+            raise ValueError(
+                "give either body = {...} (with ${VAR} references) or both username_env and password_env"
+            )
+        if self.body is not None and short != (None, None):
+            raise ValueError("give either body or username_env/password_env, not both")
+        if self.format == "form" and self.body is not None:
+            nested = [k for k, v in self.body.items() if not isinstance(v, str | int | float | bool)]
+            if nested:
+                raise ValueError(f'format = "form" needs a flat body; nested: {nested}')
+        if self.token_from is not None:
+            kind, _, name = self.token_from.partition(":")
+            if kind not in ("header", "cookie", "json") or (kind != "json" and not name):
+                raise ValueError('token_from must be "header:NAME", "cookie:NAME" or "json"')
+        return self
+
+    def variables(self) -> list[str]:
+        """Every environment variable the flow reads."""
+        if self.body is not None:
+            return list(dict.fromkeys(variables_in(self.body)))
+        return [name for name in (self.username_env, self.password_env) if name]
+
+    @property
+    def token_path(self) -> str | None:
+        return self.token or self.token_field
 
 
 class AuthConfig(_Strict):
-    token_env: str | None = Field(default=None, description="Env var holding a bearer token.")
+    header: str = Field(default="Authorization", description="The request header that carries the token.")
+    scheme: str = Field(default="Bearer", description='Prefix of the token ("Token", "Bearer"; "" for none).')
+    token_env: str | None = Field(default=None, description="Env var holding a static token.")
     login: LoginFlow | None = None
+
+    def header_value(self, token: str) -> str:
+        return f"{self.scheme} {token}" if self.scheme else token
+
+    def variables(self) -> list[str]:
+        names = [self.token_env] if self.token_env else []
+        return names + (self.login.variables() if self.login else [])
 
 
 class Environment(_Strict):
@@ -87,10 +157,7 @@ class Environment(_Strict):
         """Names of environment variables whose values must never be printed."""
         names = list(self.headers_from_env.values())
         if self.auth:
-            if self.auth.token_env:
-                names.append(self.auth.token_env)
-            if self.auth.login:
-                names += [self.auth.login.username_env, self.auth.login.password_env]
+            names += self.auth.variables()
         return names
 
 

@@ -147,6 +147,8 @@ def auth_client(base_url: str | None, rg_environment: Environment) -> Iterator[h
         pytest.skip(
             f"environment {rg_environment.name!r} configures no credentials (auth.token_env / auth.login)"
         )
-    headers = {**rg_environment.resolved_headers(), "Authorization": f"Bearer {token}"}
+    auth = rg_environment.auth
+    assert auth is not None  # bearer_token answered a token
+    headers = {**rg_environment.resolved_headers(), auth.header: auth.header_value(token)}
     with httpx.Client(base_url=url, headers=headers, timeout=HTTP_TIMEOUT_S) as client:
         yield client

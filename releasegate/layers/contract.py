@@ -119,9 +119,9 @@ def _header_templates(ctx: LayerContext, login_token: bool) -> dict[str, str]:
     env = ctx.environment
     templates = {h: "${" + var + "}" for h, var in env.headers_from_env.items() if os.environ.get(var)}
     if env.auth and env.auth.token_env:
-        templates["Authorization"] = "Bearer ${" + env.auth.token_env + "}"
-    elif login_token:
-        templates["Authorization"] = "Bearer ${" + TOKEN_VAR + "}"
+        templates[env.auth.header] = env.auth.header_value("${" + env.auth.token_env + "}")
+    elif login_token and env.auth:
+        templates[env.auth.header] = env.auth.header_value("${" + TOKEN_VAR + "}")
     return templates
 
 
@@ -197,8 +197,8 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     if token and env.auth and env.auth.login:
         child_env[TOKEN_VAR] = token
     fetch_headers = env.resolved_headers()
-    if token:
-        fetch_headers["Authorization"] = f"Bearer {token}"
+    if token and env.auth:
+        fetch_headers[env.auth.header] = env.auth.header_value(token)
 
     try:
         spec = load_spec(

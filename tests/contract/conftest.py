@@ -15,7 +15,9 @@ import pytest
 
 from fixtures.promptlib import DEMO_USERS
 from releasegate.config import AuthConfig, Environment, LoginFlow
+from releasegate.layers import contract
 from releasegate.layers.contract import ContractSettings
+from releasegate.policy import Access, access
 from releasegate.redact import collect_secrets
 from releasegate.spec import LayerContext, RunOptions
 
@@ -52,6 +54,7 @@ def make_ctx(
 ) -> LayerContext:
     environment = env or Environment(name="test", base_url=base_url)
     run_dir = tmp_path / "run"
+    options = options or RunOptions()
     return LayerContext(
         run_id="test-run",
         stage="pre-deploy",
@@ -60,9 +63,10 @@ def make_ctx(
         settings=ContractSettings(**{**FAST, **settings}),
         run_dir=run_dir,
         artifact_dir=run_dir / "contract",
-        options=options or RunOptions(),
+        options=options,
         secrets=collect_secrets(environment.secret_env_names()),
         progress=lambda _msg: None,
+        read_only=access(contract.SPEC, environment, options) is Access.READ_ONLY,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from releasegate.auth import LoginFailed, MissingCredential, login
+from releasegate.auth import LoginFailed, MissingCredential, login, refusal_hint
 from releasegate.config import AuthConfig, LoginFlow
 from releasegate.errors import ConfigError
 
@@ -39,15 +39,13 @@ def _env(name: str, environ: Mapping[str, str], what: str) -> str:
 
 def _login(flow: LoginFlow, base_url: str, environ: Mapping[str, str], timeout_s: float) -> str:
     try:
-        return login(flow, base_url, environ, timeout_s=timeout_s).token
+        signed_in = login(flow, base_url, environ, timeout_s=timeout_s)
     except MissingCredential as exc:
         raise _unset(exc.name, exc.what) from None
     except LoginFailed as exc:
-        if exc.kind == "refused":
-            raise AuthFailed(
-                f"{exc}; check the credentials in {flow.username_env} / {flow.password_env}"
-            ) from None
-        raise AuthFailed(str(exc)) from None
+        hint = exc.hint or (refusal_hint(flow, exc.status) if exc.status else None)
+        raise AuthFailed(f"{exc}; {hint}" if hint else str(exc)) from None
+    return signed_in.token
 
 
 def resolve_token(

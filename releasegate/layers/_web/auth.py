@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from releasegate.auth import LoginFailed, MissingCredential, login
+from releasegate.auth import LoginFailed, MissingCredential, login, refusal_hint
 from releasegate.config import LoginFlow
 from releasegate.errors import LayerError
 from releasegate.layers._web.settings import WebSettings
@@ -69,8 +69,7 @@ def _token(ctx: LayerContext, env: Mapping[str, str]) -> tuple[str | None, list[
     except MissingCredential:
         raise LayerError(
             "web",
-            "cannot sign in for pages with auth = true: "
-            f"{flow.username_env} / {flow.password_env} are not set",
+            f"cannot sign in for pages with auth = true: {' / '.join(flow.variables())} are not set",
             hint="export the persona's credentials, or drop auth = true from the page",
         ) from None
     except LoginFailed as exc:
@@ -82,9 +81,10 @@ def _sign_in_error(flow: LoginFlow, failure: LoginFailed) -> LayerError:
     if failure.kind == "refused":
         return LayerError(
             "web",
-            f"sign-in at POST {flow.path} answered HTTP {failure.status}",
-            hint=f"check the credentials in {flow.username_env} / {flow.password_env}",
+            f"sign-in at {flow.method} {flow.path} answered HTTP {failure.status}",
+            hint=failure.hint or refusal_hint(flow, failure.status or 0),
         )
     if failure.kind == "no_token":
-        return LayerError("web", f"sign-in response has no {flow.token_field!r} field")
+        field_name = flow.token_path or "access_token"
+        return LayerError("web", f"sign-in response has no {field_name!r} field", hint=failure.hint)
     return LayerError("web", f"sign-in at {failure.url} failed: {failure.cause}")

@@ -151,7 +151,7 @@ class Environment(_Strict):
 
     def resolved_headers(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         env = os.environ if environ is None else environ
-        return {h: env[var] for h, var in self.headers_from_env.items() if var in env}
+        return {h: env[var].strip() for h, var in self.headers_from_env.items() if env.get(var, "").strip()}
 
     def secret_env_names(self) -> list[str]:
         """Names of environment variables whose values must never be printed."""

@@ -177,7 +177,7 @@ def execute(
             run_dir=run_dir.resolve(),
             artifact_dir=artifact_dir.resolve(),
             options=the_plan.options,
-            secrets=list(secrets),
+            secrets=secrets,  # shared: a token a layer's login returned is masked from then on
             progress=progress,
             deadline=time.monotonic() + settings.timeout_s,
             abort_rules=tuple(the_plan.abort_rules.get(spec.name, ())),
@@ -190,7 +190,7 @@ def execute(
             run.layers.append(_error_result(spec.name, "interrupted (Ctrl-C) before the layer finished"))
             _finish(run, run_dir)
             raise
-        result = redact_model(result, secrets)
+        result = redact_model(result, secrets)  # includes what the layer added to ctx.secrets
         run.layers.append(result)
         if run.info.commit is None and isinstance(result.meta.get("commit"), str):
             run.info.commit = result.meta["commit"]

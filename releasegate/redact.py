@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -18,15 +20,21 @@ from pydantic import BaseModel
 __all__ = ["MASK", "all_forms", "collect_secrets", "mask", "redact", "redact_model", "secret_forms"]
 
 MASK = "[redacted]"
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+_SCHEMES = ("Bearer", "Token", "Basic", "JWT", "bearer", "token")
 _MIN_LENGTH = 4  # shorter values would mask ordinary words
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def collect_secrets(names: Iterable[str], environ: Mapping[str, str] | None = None) -> list[str]:
-    """The values of the named environment variables that are set (longest first)."""
+    """The values of the named environment variables that are set (longest first), each as
+    given and without surrounding whitespace (``echo $TOKEN > file`` leaves a newline)."""
     env = os.environ if environ is None else environ
-    values = {env[name] for name in names if env.get(name) and len(env[name]) >= _MIN_LENGTH}
+    values: set[str] = set()
+    for name in names:
+        raw = env.get(name) or ""
+        values |= {v for v in (raw, raw.strip()) if len(v.strip()) >= _MIN_LENGTH}
     return sorted(values, key=len, reverse=True)
 
 
@@ -40,7 +48,10 @@ def secret_forms(secret: str) -> list[str]:
     """
     if not secret:
         return []
-    forms = {secret}
+    forms = {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)}
+    scheme, _, bare = secret.partition(" ")
+    if bare and scheme in _SCHEMES and len(bare) >= _MIN_LENGTH:
+        forms |= set(secret_forms(bare))  # "Bearer <jwt>" also appears as the bare token
     for escaped in (json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
         in_script = escaped.replace("<", "\\u003c")
         forms |= {escaped, in_script, in_script.replace("/", "\\/")}
@@ -56,7 +67,7 @@ def mask(text: str, forms: Iterable[str]) -> str:
     """``text`` with each of ``forms`` (from :func:`all_forms`, longest first) replaced by MASK."""
     for form in forms:
         text = text.replace(form, MASK)
-    return text
+    return JWT.sub(MASK, text)  # a JWT-shaped string is a token, wherever it came from
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -66,9 +77,10 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 def redact_model(model: M, secrets: Iterable[str]) -> M:
     """A copy of ``model`` with every secret replaced in every string it holds (keys included)."""
     forms = all_forms(secrets)
-    if not forms:
+    dumped = model.model_dump_json()
+    if not forms and not JWT.search(dumped):
         return model
-    data = _mask_strings(json.loads(model.model_dump_json()), forms)
+    data = _mask_strings(json.loads(dumped), forms)
     return type(model).model_validate_json(json.dumps(data))
 
 

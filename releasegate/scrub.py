@@ -24,11 +24,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from releasegate.redact import JWT as _JWT
 from releasegate.redact import MASK, all_forms
 
 __all__ = ["JWT", "scrub_bytes", "scrub_file", "scrub_tree"]
 
-JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+JWT = re.compile(_JWT.pattern.encode())
 _MARK = MASK.encode()
 _MIN_LENGTH = 4
 

@@ -75,3 +75,19 @@ def test_redact_model_never_breaks_an_escape_next_to_a_look_alike() -> None:
     assert cleaned.by_name == {"tab\tsecret-x": f'quote"{MASK}'}
     leaked = Held(text="said nobody-knows\n")
     assert redact_model(leaked, ["nobody-knows"]).text == f"said {MASK}\n"
+
+
+def test_every_form_of_a_secret_is_masked() -> None:
+    """Stripped of a trailing newline, without its scheme, URL-encoded, and any JWT-shaped string."""
+    environ = {"TOKEN": "Token s3cr3t/val+ue==\n"}
+    secrets = collect_secrets(["TOKEN"], environ)
+    assert "Token s3cr3t/val+ue==" in secrets
+    text = (
+        "header Token s3cr3t/val+ue== bare s3cr3t/val+ue== query ?t=s3cr3t%2Fval%2Bue%3D%3D "
+        "echoed eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijklmnop"
+    )
+    cleaned = redact(text, secrets)
+    assert "s3cr3t" not in cleaned
+    assert "eyJ" not in cleaned
+    assert cleaned.count(MASK) == 4
+    assert redact("the author param stays", secrets) == "the author param stays"

@@ -154,6 +154,7 @@ def _run_attempts(ctx: LayerContext, settings: E2ESettings, plan: _Plan) -> _Col
             slow_mo_ms=ctx.options.slow_mo_ms,
             action_timeout_ms=settings.action_timeout_ms,
             email_domain=settings.email_domain,
+            headers=ctx.environment.resolved_headers(),
         )
         log = ctx.artifact_dir / f"pytest-attempt-{number}.log"
         try:

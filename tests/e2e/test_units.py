@@ -358,3 +358,32 @@ def test_each_attempt_scrubs_only_what_it_wrote_and_the_browser_is_found_once(
         if path.suffix == ".zip":
             with zipfile.ZipFile(path) as z:
                 assert not any(token.encode() in z.read(n) for n in z.namelist()), path
+
+
+def test_the_environments_headers_reach_every_browser_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gateway that checks a header would block every scenario without it."""
+    from releasegate.layers._e2e import persona_fixtures, runner
+    from releasegate.layers._e2e.personas import Persona
+
+    env = runner.child_env("s", {"X-Gateway-Key": "gw-key-123456"})
+    assert json.loads(env[runner.HEADERS_ENV]) == {"X-Gateway-Key": "gw-key-123456"}
+    assert runner.HEADERS_ENV not in runner.child_env("s", {})
+    attempt = runner.Attempt(
+        number=1,
+        targets=["x"],
+        base_url="http://x",
+        run_id="r",
+        personas=Path("p"),
+        results_dir=Path("r"),
+        output_dir=Path("o"),
+        state_dir=Path("s"),
+        chromium=None,
+        headers={"X-Gateway-Key": "gw-key-123456"},
+    )
+    assert "gw-key-123456" not in " ".join(attempt.command())  # never on the command line
+    monkeypatch.setenv(runner.HEADERS_ENV, env[runner.HEADERS_ENV])
+    persona = Persona.model_validate(
+        {"key": "visitor", "name": "V", "role": "visitor", "credentials": "none"}
+    )
+    args = persona_fixtures.persona_context_args.__wrapped__(None, persona)  # type: ignore[attr-defined]
+    assert args["extra_http_headers"] == {"X-Gateway-Key": "gw-key-123456"}

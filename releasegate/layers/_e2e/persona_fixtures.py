@@ -3,6 +3,8 @@ so that these overrides win (a suite's conftest can still override any of them).
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +16,7 @@ from releasegate.errors import ConfigError
 from releasegate.layers._e2e.adapter import AppAdapter
 from releasegate.layers._e2e.journey import Journey, short_reason
 from releasegate.layers._e2e.personas import Account, Persona, resolve_account
+from releasegate.layers._e2e.runner import HEADERS_ENV
 from releasegate.layers._e2e.sessions import SessionStore
 from releasegate.layers._e2e.state import (
     BROWSER_VERSION,
@@ -146,6 +149,9 @@ def persona_context_args(playwright: Playwright, persona: Persona) -> dict[str, 
         args.update(playwright.devices[persona.device])
         args.pop("default_browser_type", None)
     args["locale"] = persona.locale
+    headers = os.environ.get(HEADERS_ENV)
+    if headers:  # the environment's headers_from_env (a gateway key), sent with every request
+        args["extra_http_headers"] = {str(k): str(v) for k, v in json.loads(headers).items()}
     return args
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,7 @@ class Attempt:
     action_timeout_ms: int = 15000
     email_domain: str = "example.com"
     extra_args: Sequence[str] = field(default_factory=tuple)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # the environment's headers
 
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "pytest", *self.targets]
@@ -84,8 +86,13 @@ class Outcome:
     log: Path
 
 
-def child_env(secret: str) -> dict[str, str]:
+HEADERS_ENV = "RG_E2E_HEADERS"
+
+
+def child_env(secret: str, headers: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _DROP_ENV}
+    if headers:
+        env[HEADERS_ENV] = json.dumps(dict(headers))  # through the environment, never the command line
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
     env["RG_E2E_SECRET"] = secret
     env["PYTHONUNBUFFERED"] = "1"
@@ -102,7 +109,7 @@ def run_attempt(attempt: Attempt, *, secret: str, timeout_s: float, log: Path) -
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=str(PROJECT_ROOT),
-            env=child_env(secret),
+            env=child_env(secret, attempt.headers),
             start_new_session=True,
         )
         try:

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import Field
 
+from releasegate.config import Environment
 from releasegate.errors import ConfigError, LayerError
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, RunResult, Status, utcnow
-from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy, RunOptions
 
 if TYPE_CHECKING:
     from releasegate.browser import BrowserInfo
@@ -305,6 +306,39 @@ def merge_runs(runs: Sequence[RunResult]) -> RunResult:
     return RunResult(info=info, layers=[*others, *([merge_shards(shards)] if shards else [])])
 
 
+BUNDLED_TARGET = "promptlib"  # the app the bundled suites/e2e personas were written for
+PERSONAS_GUIDE = "docs/personas.md"
+
+
+def _identifies(url: str, headers: dict[str, str]) -> tuple[bool, str]:
+    import httpx
+
+    try:
+        response = httpx.get(url, headers=headers, timeout=5.0)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return False, f"{url} could not be read ({type(exc).__name__})"
+    service = body.get("service") if isinstance(body, dict) else None
+    return service == BUNDLED_TARGET, f"{url} reports service {service!r}"
+
+
+def prepare(settings: LayerSettings, options: RunOptions, env: Environment) -> None:
+    """The bundled personas are promptlib's: against any other app a suite of its own is needed."""
+    assert isinstance(settings, E2ESettings)
+    if settings.suite or env.embedded or not env.base_url:
+        return
+    url = env.base_url.rstrip("/") + "/" + env.version_path.lstrip("/")
+    ours, seen = _identifies(url, env.resolved_headers())
+    if not ours:
+        raise ConfigError(
+            f"the bundled e2e personas are written for the reference app {BUNDLED_TARGET}, "
+            f"and this target is not it ({seen})",
+            key="layers.e2e.suite",
+            hint=f'write personas for your app and set [layers.e2e] suite = "path/to/your/suite" '
+            f"(and personas = ...): see {PERSONAS_GUIDE}; or leave e2e out with --layers",
+        )
+
+
 SPEC = LayerSpec(
     name="e2e",
     summary="Persona scenarios in a real browser (Playwright): can each kind of user still do their job?",
@@ -313,4 +347,5 @@ SPEC = LayerSpec(
     run=run,
     policy=Policy.WRITES,
     read_only_on_production=True,
+    prepare=prepare,
 )

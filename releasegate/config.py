@@ -140,6 +140,10 @@ class Environment(_Strict):
     )
     auth: AuthConfig | None = None
     allow_production_writes: bool = False
+    reset: str | None = Field(
+        default=None,
+        description="Shell command restoring the target's data, run after each layer that writes.",
+    )
     layers: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-environment overrides of [layers.*] settings."
     )

@@ -32,7 +32,7 @@ from releasegate.errors import LayerError, UsageError
 from releasegate.events import Event, LayerFinished, LayerMessage, LayerStarted, RunFinished, RunStarted
 from releasegate.redact import collect_secrets, redact, redact_model
 from releasegate.results import LayerResult, LayerStatus, RunInfo, RunResult, utcnow
-from releasegate.spec import AbortRule, LayerContext, LayerSettings, LayerSpec, RunOptions
+from releasegate.spec import AbortRule, LayerContext, LayerSettings, LayerSpec, Policy, RunOptions
 
 __all__ = ["RESULTS_FILE", "Plan", "RunOutcome", "execute", "new_run_id", "plan"]
 
@@ -80,7 +80,7 @@ def plan(
     names = list(layers) if layers else list(stage_def.layers)
     if not names:
         raise UsageError(f"stage {stage!r} runs no layers", hint="list some with --layers")
-    specs = tuple(_spec(name) for name in dict.fromkeys(names))
+    specs = _in_safe_order(tuple(_spec(name) for name in dict.fromkeys(names)))
     settings: dict[str, LayerSettings] = {}
     access: dict[str, policy.Access] = {}
     for spec in specs:
@@ -105,6 +105,15 @@ def plan(
         dict(abort_rules or {}),
         access,
     )
+
+
+_ORDER = {Policy.READS: 0, Policy.LOADS: 1, Policy.WRITES: 2}
+
+
+def _in_safe_order(specs: tuple[LayerSpec, ...]) -> tuple[LayerSpec, ...]:
+    """Read-only layers first, then load, then the layers that write (stable within each), so a
+    later layer's verdict never depends on what an earlier one wrote into the target."""
+    return tuple(sorted(specs, key=lambda spec: _ORDER[spec.policy]))
 
 
 def _spec(name: str) -> LayerSpec:
@@ -192,6 +201,14 @@ def execute(
             raise
         result = redact_model(result, secrets)  # includes what the layer added to ctx.secrets
         run.layers.append(result)
+        if env.reset and spec.policy is Policy.WRITES and index < total:
+            problem = _reset(env.reset, run_dir, spec.name, secrets)
+            if problem:
+                emit(LayerMessage(spec.name, problem))
+                for rest in the_plan.layers[index:]:
+                    run.layers.append(_error_result(rest.name, problem))
+                    emit(LayerFinished(rest.name, run.layers[-1]))
+                break
         if run.info.commit is None and isinstance(result.meta.get("commit"), str):
             run.info.commit = result.meta["commit"]
         write_results(run_dir, run)
@@ -199,6 +216,31 @@ def execute(
     _finish(run, run_dir)
     emit(RunFinished(run, run_dir))
     return RunOutcome(run_dir, run)
+
+
+RESET_TIMEOUT_S = 300.0
+
+
+def _reset(command: str, run_dir: Path, after: str, secrets: Sequence[str]) -> str | None:
+    """Run the environment's reset command after a writing layer; why the next layers cannot be
+    trusted when it fails (its output is in ``reset-after-<layer>.log``), else None."""
+    import subprocess
+
+    log = run_dir / f"reset-after-{after}.log"
+    try:
+        done = subprocess.run(
+            command, shell=True, capture_output=True, text=True, timeout=RESET_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired:
+        log.write_text(f"$ {command}\n(timed out after {RESET_TIMEOUT_S:g}s)\n", encoding="utf-8")
+        return f"the environment's reset command timed out after the {after} layer (see {log.name})"
+    log.write_text(redact(f"$ {command}\n{done.stdout}{done.stderr}", secrets), encoding="utf-8")
+    if done.returncode != 0:
+        return (
+            f"the environment's reset command exited with {done.returncode} after the {after} layer: "
+            f"the target's data cannot be trusted for the next layers (see {log.name})"
+        )
+    return None
 
 
 def _finish(run: RunResult, run_dir: Path) -> None:

@@ -166,3 +166,45 @@ def test_unknown_stage(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         engine.plan(_config(), ENV, stage="post-deplyo", report_dir=tmp_path)
     assert "did you mean 'post-deploy'" in (info.value.hint or "")
+
+
+def test_read_only_and_load_layers_run_before_the_layers_that_write(monkeypatch, tmp_path: Path) -> None:
+    """Declared per layer (its policy), not by name: a later verdict never depends on earlier writes."""
+    specs = {
+        "contract": fakes.spec("contract", fakes.passing, policy=Policy.WRITES),
+        "e2e": fakes.spec("e2e", fakes.passing, policy=Policy.WRITES),
+        "load": fakes.spec("load", fakes.passing, policy=Policy.LOADS),
+        "smoke": fakes.spec("smoke", fakes.passing),
+        "web": fakes.spec("web", fakes.passing),
+    }
+    the_plan = _plan(monkeypatch, tmp_path, specs, ["smoke", "contract", "e2e", "load", "web"])
+    assert [s.name for s in the_plan.layers] == ["smoke", "web", "load", "contract", "e2e"]
+
+
+def test_the_environments_reset_runs_after_each_writing_layer(monkeypatch, tmp_path: Path) -> None:
+    marker = tmp_path / "resets"
+    env = ENV.model_copy(update={"reset": f"echo reset >> {marker}"})
+    specs = {
+        "contract": fakes.spec("contract", fakes.passing, policy=Policy.WRITES),
+        "e2e": fakes.spec("e2e", fakes.passing, policy=Policy.WRITES),
+        "smoke": fakes.spec("smoke", fakes.passing),
+    }
+    outcome = engine.execute(
+        _plan(monkeypatch, tmp_path, specs, ["contract", "e2e", "smoke"], env=env), "http://x"
+    )
+    assert [lr.status for lr in outcome.result.layers] == [LayerStatus.OK] * 3
+    assert marker.read_text().splitlines() == ["reset"]  # after contract; e2e is the last writer
+    assert (outcome.run_dir / "reset-after-contract.log").is_file()
+
+
+def test_a_failing_reset_makes_the_next_layers_untrusted(monkeypatch, tmp_path: Path) -> None:
+    env = ENV.model_copy(update={"reset": "echo cannot restore >&2; exit 4"})
+    specs = {
+        "contract": fakes.spec("contract", fakes.passing, policy=Policy.WRITES),
+        "e2e": fakes.spec("e2e", fakes.passing, policy=Policy.WRITES),
+    }
+    outcome = engine.execute(_plan(monkeypatch, tmp_path, specs, ["contract", "e2e"], env=env), "http://x")
+    assert [lr.status for lr in outcome.result.layers] == [LayerStatus.OK, LayerStatus.ERROR]
+    assert outcome.result.layers[1].layer == "e2e"
+    assert "reset command exited with 4" in (outcome.result.layers[1].error or "")
+    assert "cannot restore" in (outcome.run_dir / "reset-after-contract.log").read_text()

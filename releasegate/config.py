@@ -148,10 +148,20 @@ class Environment(_Strict):
         default_factory=dict, description="Per-environment overrides of [layers.*] settings."
     )
 
-    @field_validator("base_url")
+    web_url: str | None = Field(
+        default=None,
+        description="The frontend's origin when it is not base_url's (pages, web and e2e use it).",
+    )
+
+    @field_validator("base_url", "web_url")
     @classmethod
     def _no_trailing_slash(cls, v: str | None) -> str | None:
         return v.rstrip("/") if v else v
+
+    @property
+    def pages_url(self) -> str | None:
+        """Where pages live: ``web_url``, else ``base_url``."""
+        return self.web_url or self.base_url
 
     def resolved_headers(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         env = os.environ if environ is None else environ

@@ -124,6 +124,11 @@ class LayerContext:
     config: Config | None = None  # the run's loaded configuration, to look up other environments
     read_only: bool = False  # the production policy narrowed this run to read-only work
 
+    @property
+    def web_url(self) -> str:
+        """The frontend's origin (pages, web, e2e): the environment's ``web_url``, else the base URL."""
+        return (self.environment.web_url or self.base_url).rstrip("/")
+
     def __post_init__(self) -> None:
         # One base URL: the environment handed to the layer carries the started target's URL.
         url = self.base_url.rstrip("/")

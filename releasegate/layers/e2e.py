@@ -140,7 +140,7 @@ def _run_attempts(ctx: LayerContext, settings: E2ESettings, plan: _Plan) -> _Col
         attempt = runner.Attempt(
             number=number,
             targets=targets,
-            base_url=ctx.base_url,
+            base_url=ctx.web_url,
             run_id=ctx.run_id,
             personas=plan.personas_file,
             results_dir=ctx.artifact_dir / "results" / f"attempt-{number}",

@@ -80,6 +80,7 @@ def _params(ctx: LayerContext) -> SmokeParams:
     remaining = ctx.remaining_s(s.request_timeout_s)  # 0 once the deadline passed, never None
     return SmokeParams(
         base_url=ctx.base_url,
+        web_url=ctx.web_url,
         health_path=env.health_path,
         version_path=env.version_path,
         expect_version=ctx.options.expect_version or env.expect_version,

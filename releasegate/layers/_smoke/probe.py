@@ -66,10 +66,17 @@ def describe_error(exc: Exception, url: str) -> str:
     return f"request to {url} failed: {type(exc).__name__}: {text}"
 
 
-def fetch(client: httpx.Client, method: str, url: str, *, follow_redirects: bool = True) -> Probe:
+def fetch(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    follow_redirects: bool = True,
+    headers: Mapping[str, str] | None = None,
+) -> Probe:
     started = time.perf_counter()
     try:
-        response = client.request(method, url, follow_redirects=follow_redirects)
+        response = client.request(method, url, follow_redirects=follow_redirects, headers=headers)
     except httpx.HTTPError as exc:
         return Probe(method, url, error=describe_error(exc, url))
     elapsed = time.perf_counter() - started

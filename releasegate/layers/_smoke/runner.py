@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from releasegate.layers._smoke import checks
-from releasegate.layers._smoke.checks import Outcome
+from releasegate.layers._smoke.checks import FAIL, PASS, SKIPPED, Outcome
 from releasegate.layers._smoke.probe import Probe, fetch, fetch_repeated
 from releasegate.layers._smoke.tls import inspect_certificate
 
@@ -30,7 +30,8 @@ class PageSpec:
 
 @dataclass(frozen=True)
 class SmokeParams:
-    base_url: str
+    base_url: str  # the API origin: health, version, endpoints
+    web_url: str | None = None  # the frontend origin when it differs: pages, page headers, CORS
     health_path: str = "/health"
     version_path: str = "/version"
     expect_version: str | None = None
@@ -64,20 +65,28 @@ def _url(base: str, path: str) -> str:
     return base.rstrip("/") + "/" + path.lstrip("/")
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m: None) -> SmokeRun:
     base = params.base_url
+    web = params.web_url or base
     groups: dict[str, tuple[str, str, int]] = {
         "health": ("GET", _url(base, params.health_path), params.repeats),
         "version": ("GET", _url(base, params.version_path), params.repeats if params.expect_version else 1),
     }
     for page in params.pages:
-        groups[page.check] = (page.method, _url(base, page.path), params.repeats)
-    header_key = next(
-        (p.check for p in params.pages if p.path == params.headers_path and p.method == "GET"), None
-    )
+        origin = web if page.category == "page" else base
+        groups[page.check] = (page.method, _url(origin, page.path), params.repeats)
+    page_checks = [p for p in params.pages if p.category == "page" and p.method == "GET"]
+    header_key = next((p.check for p in page_checks if p.path == params.headers_path), None)
+    header_key = header_key or next((p.check for p in page_checks), None)
     if header_key is None and (params.security_headers or params.noindex):
         header_key = "headers"
-        groups[header_key] = ("GET", _url(base, params.headers_path), 1)
+        groups[header_key] = ("GET", _url(web, params.headers_path), 1)
+    cors = _origin(web) != _origin(base)
 
     timeout = httpx.Timeout(params.request_timeout_s)
     verify = ssl.create_default_context(cafile=params.ca_file)
@@ -94,6 +103,7 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
         }
         probed = {key: future.result() for key, future in futures.items()}
         redirect = _redirect_outcome(client, base) if params.https_redirect else None
+        cors_outcome = _cors_outcome(client, params, web) if cors else None
 
     outcomes: list[Outcome] = [checks.health_outcome(params.health_path, probed["health"])]
     outcomes += checks.dependency_outcomes(probed["health"])
@@ -109,10 +119,16 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
     https = urlsplit(base).scheme == "https"
     if header_key is not None:
         first = probed[header_key][0]
-        if params.security_headers:
-            outcomes += checks.security_header_outcomes(first, https=https)
-        if params.noindex:
-            outcomes.append(checks.indexing_outcome(first, production=params.production))
+        not_a_page = _not_a_page(first) if header_key == "headers" else None
+        if not_a_page:
+            outcomes.append(Outcome("page checks", SKIPPED, not_a_page, "security"))
+        else:
+            if params.security_headers:
+                outcomes += checks.security_header_outcomes(first, https=https)
+            if params.noindex:
+                outcomes.append(checks.indexing_outcome(first, production=params.production))
+    if cors_outcome is not None:
+        outcomes.append(cors_outcome)
     days: float | None = None
     if https:
         tls_outcomes, days = _tls_outcomes(params)
@@ -121,6 +137,40 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
         outcomes.append(redirect)
     probes = [p for group in probed.values() for p in group]
     return SmokeRun(outcomes, probes, versions, days)
+
+
+def _not_a_page(probe: Probe) -> str | None:
+    """Why the probed URL is no page to judge page headers on (an API root answering 404), or None."""
+    if not probe.answered:
+        return None  # no answer at all is a failure the security checks report
+    kind = (probe.header("Content-Type") or "").lower()
+    if probe.status is not None and probe.status >= 400:
+        return (
+            f"page checks (security headers, indexing) could not apply: {probe.url} answered "
+            f"HTTP {probe.status}; list the pages in the environment's pages to check them"
+        )
+    if "html" not in kind:
+        return f"page checks (security headers, indexing) could not apply: {probe.url} is {kind or 'no page'}"
+    return None
+
+
+def _cors_outcome(client: httpx.Client, params: SmokeParams, web: str) -> Outcome:
+    """The API answers the frontend's origin: a CORS preflight from ``web`` to the API is allowed."""
+    origin = _origin(web)
+    path = next((p.path for p in params.pages if p.category == "endpoint"), params.health_path)
+    url = _url(params.base_url, path)
+    check = "cors: web origin"
+    wanted = {"Origin": origin, "Access-Control-Request-Method": "GET"}
+    if params.headers:
+        wanted["Access-Control-Request-Headers"] = ", ".join(sorted(params.headers)).lower()
+    probe = fetch(client, "OPTIONS", url, headers=wanted)
+    allowed = probe.header("Access-Control-Allow-Origin") or ""
+    if probe.answered and probe.status is not None and probe.status < 400 and allowed in (origin, "*"):
+        message = f"{check}: {url} allows {origin} (Access-Control-Allow-Origin: {allowed})"
+        return Outcome(check, PASS, message, "cors", [probe], [True])
+    seen = probe.error or f"HTTP {probe.status}, Access-Control-Allow-Origin: {allowed or 'absent'}"
+    message = f"{check}: expected {url} to allow requests from {origin}, saw {seen}"
+    return Outcome(check, FAIL, message, "cors", [probe], [False])
 
 
 def _tls_outcomes(params: SmokeParams) -> tuple[list[Outcome], float | None]:

@@ -93,7 +93,7 @@ def prepare(ctx: LayerContext, settings: WebSettings) -> Prepared:
 def measure_page(
     ctx: LayerContext, settings: WebSettings, prepared: Prepared, preset: str, page: Page
 ) -> PageOutcome:
-    url = ctx.base_url.rstrip("/") + page.path
+    url = ctx.web_url + page.path
     outcome = PageOutcome(page=page.path, preset=preset, url=url)
     creds = prepared.credentials
     if page.auth and creds.missing:

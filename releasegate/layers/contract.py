@@ -30,7 +30,7 @@ from pydantic import Field, field_validator
 
 from releasegate.configfile import choose
 from releasegate.errors import ConfigError
-from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, utcnow
+from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, utcnow
 from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy
 
 __all__ = ["CHECKS", "SPEC", "ContractSettings", "run"]
@@ -93,8 +93,9 @@ class ContractSettings(LayerSettings):
     hooks: str | None = Field(
         default=SUITE_HOOKS, description="Module of schemathesis hooks/checks (SCHEMATHESIS_HOOKS)."
     )
-    base_config: str | None = Field(
-        default=None, description="schemathesis.toml to start from (default: the suite's)."
+    config: str | None = Field(
+        default=None,
+        description="schemathesis.toml to start from (default: the project's, else suites/contract's).",
     )
 
     @field_validator("checks", "exclude_checks")
@@ -225,6 +226,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     exclude_checks = list(settings.exclude_checks)
     if safe_only and "unsupported_method" not in exclude_checks:
         exclude_checks.append("unsupported_method")
+    base_settings, base_file = suite_config(settings.config)
     plan = RunPlan(
         spec_file=spec_file,
         api_url=api_url,
@@ -242,7 +244,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
         max_time_s=settings.max_time_s,
         header_vars=templates,
         extra_args=settings.extra_args,
-        base_config=suite_config(settings.base_config),
+        base_settings=base_settings,
     )
     hard_limit = settings.timeout_s
     remaining = ctx.remaining_s()
@@ -293,6 +295,19 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     }
     if changes is not None:
         meta["baseline_spec"] = baseline_source
+    if base_file is not None:
+        meta["schemathesis_config"] = str(base_file)
+    if st.overridden:
+        meta["schemathesis_config_overridden"] = list(st.overridden)
+        records.append(
+            Record(
+                layer="contract",
+                check="schemathesis.toml",
+                status=Status.SKIPPED,
+                message=f"releasegate's own settings replaced these keys of {base_file}: "
+                + ", ".join(st.overridden),
+            )
+        )
     error = _judge_run(st, report, selected, checks_run, hard_limit)
     result = LayerResult(
         layer="contract",

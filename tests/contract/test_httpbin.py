@@ -71,3 +71,28 @@ def _base64_blobs(node: object) -> list[str]:
     if isinstance(node, list):
         return [b for v in node for b in _base64_blobs(v)]
     return []
+
+
+def test_the_users_schemathesis_toml_is_the_base_and_its_header_reaches_the_target(
+    httpbin_url: str, ctx_factory: Callable[..., LayerContext], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A team's own schemathesis.toml is honoured; where releasegate's settings win, it says so."""
+    own = tmp_path_factory.mktemp("project") / "schemathesis.toml"
+    own.write_text('headers = { X-Team = "reference-team-42" }\n[cache]\ndirectory = "/elsewhere"\n')
+    env = Environment(name="httpbin", base_url=httpbin_url, openapi="/spec.json")
+    ctx = ctx_factory(
+        httpbin_url,
+        env=env,
+        max_examples=2,
+        phases=["coverage"],
+        include_operations=["GET /headers"],
+        config=str(own),
+    )
+    result = contract.run(ctx)
+    assert result.status is LayerStatus.OK, result.error
+    cassette = next(ctx.artifact_dir.rglob("vcr-*.yaml")).read_text()
+    assert "reference-team-42" in cassette  # sent, and httpbin echoed it back
+    assert result.meta["schemathesis_config"] == str(own)
+    assert result.meta["schemathesis_config_overridden"] == ["cache.directory"]
+    note = next(r for r in result.records if r.check == "schemathesis.toml")
+    assert "cache.directory" in note.message

@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from releasegate.proc import interruptible, stop_group
 
@@ -43,7 +44,7 @@ class RunPlan:
     max_time_s: int | None = None
     header_vars: Mapping[str, str] = field(default_factory=dict)  # header -> "Bearer ${VAR}" template
     extra_args: Sequence[str] = ()
-    base_config: str = ""  # the suite's schemathesis.toml text the run's settings are added to
+    base_settings: Mapping[str, Any] = field(default_factory=dict)  # the user's schemathesis.toml
 
     @property
     def config_file(self) -> Path:
@@ -64,6 +65,7 @@ class StRun:
     timed_out: bool
     duration_s: float
     output_file: Path
+    overridden: tuple[str, ...] = ()  # keys of the user's schemathesis.toml releasegate replaced
 
 
 def st_command() -> list[str]:
@@ -71,23 +73,45 @@ def st_command() -> list[str]:
     return [sys.executable, "-m", "schemathesis.cli"]
 
 
-def _toml_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def write_config(plan: RunPlan) -> None:
-    lines = [
-        "# Written by releasegate's contract layer for one run; secrets appear only as ${VAR} references.",
-        "[cache]",
-        f"directory = {_toml_string(str(plan.cache_dir))}",
-    ]
+def generated_settings(plan: RunPlan) -> dict[str, Any]:
+    """What releasegate sets for one run (auth headers as ``${VAR}`` references, the cache)."""
+    settings: dict[str, Any] = {"cache": {"directory": str(plan.cache_dir)}}
     if plan.header_vars:
-        pairs = ", ".join(f"{_toml_string(k)} = {_toml_string(v)}" for k, v in plan.header_vars.items())
-        lines = [f"headers = {{ {pairs} }}", *lines]
+        settings["headers"] = dict(plan.header_vars)
     if plan.safe_methods_only:
-        lines += ["[phases.coverage]", "unexpected-methods = []"]
-    base = plan.base_config.rstrip("\n") + "\n\n" if plan.base_config.strip() else ""
-    plan.config_file.write_text(base + "\n".join(lines) + "\n", encoding="utf-8")
+        settings["phases"] = {"coverage": {"unexpected-methods": []}}
+    return settings
+
+
+def merge_settings(
+    base: Mapping[str, Any], ours: Mapping[str, Any], path: str = ""
+) -> tuple[dict[str, Any], list[str]]:
+    """``ours`` laid over the user's ``base``; the keys where both set a different value."""
+    merged = dict(base)
+    conflicts: list[str] = []
+    for key, value in ours.items():
+        where = f"{path}.{key}" if path else key
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key], inner = merge_settings(merged[key], value, where)
+            conflicts += inner
+            continue
+        if key in merged and merged[key] != value:
+            conflicts.append(where)
+        merged[key] = value
+    return merged, conflicts
+
+
+def write_config(plan: RunPlan) -> list[str]:
+    """Write the run's schemathesis.toml: the user's (or the suite's) settings with releasegate's
+    on top; returns the keys where releasegate's value replaced the user's."""
+    import tomli_w
+
+    merged, conflicts = merge_settings(plan.base_settings, generated_settings(plan))
+    header = (
+        "# Written by releasegate's contract layer for one run; secrets appear only as ${VAR} references.\n"
+    )
+    plan.config_file.write_text(header + tomli_w.dumps(merged), encoding="utf-8")
+    return conflicts
 
 
 def build_command(plan: RunPlan) -> list[str]:
@@ -115,7 +139,7 @@ def build_command(plan: RunPlan) -> list[str]:
 def run_schemathesis(plan: RunPlan, *, env: Mapping[str, str], hard_timeout_s: float) -> StRun:
     plan.work_dir.mkdir(parents=True, exist_ok=True)
     plan.report_dir.mkdir(parents=True, exist_ok=True)
-    write_config(plan)
+    conflicts = write_config(plan)
     output_file = plan.work_dir / "schemathesis-output.txt"
     started = time.monotonic()
     timed_out = False
@@ -143,4 +167,5 @@ def run_schemathesis(plan: RunPlan, *, env: Mapping[str, str], hard_timeout_s: f
         timed_out=timed_out,
         duration_s=time.monotonic() - started,
         output_file=output_file,
+        overridden=tuple(conflicts),
     )

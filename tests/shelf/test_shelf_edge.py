@@ -1,0 +1,61 @@
+"""CORS between the two origins, and the rate limit."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from fixtures.shelf.launcher import Running, start
+
+pytestmark = pytest.mark.integration
+
+
+def _preflight(running: Running, origin: str) -> httpx.Response:
+    headers = {
+        "Origin": origin,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    return httpx.options(f"{running.api_url}/v2/api/user", headers=headers, timeout=10)
+
+
+def test_preflight_from_the_web_origin_is_allowed(shelf: Running) -> None:
+    response = _preflight(shelf, shelf.web_url)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == shelf.web_url
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+def test_preflight_from_another_origin_is_refused(shelf: Running) -> None:
+    response = _preflight(shelf, "http://127.0.0.1:9")
+    assert response.status_code == 400
+    assert "access-control-allow-origin" not in response.headers
+    plain = httpx.get(f"{shelf.api_url}/v2/api/books", headers={"Origin": "http://127.0.0.1:9"}, timeout=10)
+    assert "access-control-allow-origin" not in plain.headers
+    ours = httpx.get(f"{shelf.api_url}/v2/api/books", headers={"Origin": shelf.web_url}, timeout=10)
+    assert ours.headers["access-control-allow-origin"] == shelf.web_url
+
+
+def test_no_rate_limit_by_default(shelf: Running) -> None:
+    with httpx.Client(base_url=shelf.api_url, timeout=10) as client:
+        codes = {client.get("/v2/api/books?limit=1").status_code for _ in range(40)}
+    assert codes == {200}
+
+
+def test_a_tight_rate_limit_answers_429_with_retry_after() -> None:
+    with (
+        start(rate_limit="5/s", seed_books=False) as running,
+        httpx.Client(base_url=running.api_url, timeout=10) as client,
+    ):
+        responses = [client.get("/v2/api/books") for _ in range(12)]
+        codes = [r.status_code for r in responses]
+        assert codes[:5] == [200] * 5
+        limited = [r for r in responses if r.status_code == 429]
+        assert limited, codes
+        assert int(limited[0].headers["retry-after"]) >= 1
+        assert limited[0].json()["error"]["code"] == "rate_limited"
+        assert client.get("/v2/status").status_code == 200  # health is never limited
+        preflight = client.options(
+            "/v2/api/books", headers={"Origin": running.web_url, "Access-Control-Request-Method": "GET"}
+        )
+        assert preflight.status_code == 200

@@ -42,6 +42,7 @@ def test_status_lives_under_v2_with_its_own_shape(shelf: Running) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"]["status"] == "ok"
+    assert httpx.head(shelf.status_url, timeout=10).status_code == 200
 
 
 def test_nested_login_answers_a_nested_user_with_a_token(api: httpx.Client) -> None:
@@ -156,3 +157,4 @@ def test_security_headers_on_the_api(shelf: Running) -> None:
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"]
+        assert headers["x-robots-tag"].startswith("noindex")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 
 import httpx
 import pytest
@@ -24,7 +27,12 @@ def _alive(pid: int) -> bool:
         return stat.read().split(") ", 1)[1][0] != "Z"
 
 
+def _data_dirs() -> set[str]:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "shelf-*")))
+
+
 def test_start_serves_both_origins_on_loopback_and_stop_ends_both() -> None:
+    before = _data_dirs()
     running = start()
     try:
         assert running.api_url.startswith("http://127.0.0.1:")
@@ -39,6 +47,7 @@ def test_start_serves_both_origins_on_loopback_and_stop_ends_both() -> None:
         running.stop()
     assert not any(_alive(pid) for pid in pids)
     assert not running.alive()
+    assert _data_dirs() <= before, "the API's SQLite directory outlived it"
 
 
 def test_the_context_manager_stops_both_on_an_error() -> None:
@@ -54,6 +63,27 @@ def test_the_context_manager_stops_both_on_an_error() -> None:
         crash()
     assert pids != (0, 0)
     assert not any(_alive(pid) for pid in pids)
+
+
+def test_one_process_serves_both_roles_and_stops_on_sigterm() -> None:
+    command = [sys.executable, "-m", "fixtures.shelf", "--port", "0", "--web-port", "0", "--no-seed-books"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines = sorted(process.stdout.readline().split() for _ in range(2))
+        urls = {words[1]: words[-1] for words in lines}
+        assert set(urls) == {"api", "web"}
+        assert httpx.get(f"{urls['api']}/v2/status", timeout=10).json()["status"] == "ok"
+        page = httpx.get(f"{urls['web']}/shelf", timeout=10).text
+        assert f'content="{urls["api"]}"' in page
+        cors = httpx.get(f"{urls['api']}/v2/api/books", headers={"Origin": urls["web"]}, timeout=10)
+        assert cors.headers["access-control-allow-origin"] == urls["web"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)
 
 
 def test_a_server_that_cannot_start_raises_with_its_stderr() -> None:

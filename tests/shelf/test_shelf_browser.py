@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,23 +11,18 @@ from playwright import sync_api
 
 from fixtures.shelf import TOKEN_STORAGE_KEY
 from fixtures.shelf.launcher import Running, start
+from releasegate.browser import find_chromium
 from tests.shelf.conftest import READER
 
 pytestmark = pytest.mark.integration
 
 
-def _chromium() -> str | None:
-    """The system Chromium, as releasegate.browser finds it (Playwright cannot download its own here)."""
-    for candidate in (os.environ.get("CHROME_PATH"), "/usr/lib/chromium/chromium", shutil.which("chromium")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Playwright's own Chromium when installed, else the system one (`releasegate.browser`)."""
+    executable = find_chromium().path
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         yield browser
         browser.close()
 

@@ -70,7 +70,11 @@ def test_one_process_serves_both_roles_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        lines = sorted(process.stdout.readline().split() for _ in range(2))
+        lines = [process.stdout.readline().split() for _ in range(2)]
+        if not all(lines):
+            process.kill()
+            stderr = process.communicate(timeout=5)[1]
+            pytest.fail(f"the server did not announce both URLs: {lines}\n{stderr}")
         urls = {words[1]: words[-1] for words in lines}
         assert set(urls) == {"api", "web"}
         assert httpx.get(f"{urls['api']}/v2/status", timeout=10).json()["status"] == "ok"

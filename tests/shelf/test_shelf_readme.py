@@ -12,7 +12,7 @@ import pytest
 
 from fixtures.shelf.launcher import start
 from releasegate.auth import login
-from releasegate.config import AuthConfig
+from releasegate.config import AuthConfig, Environment
 
 README = Path(__file__).resolve().parents[2] / "fixtures" / "shelf" / "README.md"
 
@@ -30,6 +30,19 @@ def test_the_readme_shows_both_logins() -> None:
     assert set(environments) == {"shelf", "shelf-oauth"}
     assert environments["shelf"]["openapi"] == "/v2/api/openapi.json"
     assert environments["shelf"]["health"]["path"] == "/v2/status"
+
+
+@pytest.mark.parametrize("name", ["shelf", "shelf-oauth"])
+def test_each_environment_is_valid_harness_config(name: str) -> None:
+    """The whole table validates; the `health` table is the target shape, so until the harness
+    reads it, it stands for `health_path`."""
+    table = dict(_environments()[name])
+    if "health" not in Environment.model_fields:
+        table["health_path"] = table.pop("health")["path"]
+    environment = Environment(**table)
+    assert environment.base_url == "http://127.0.0.1:8801"
+    assert environment.web_url == "http://127.0.0.1:8802"
+    assert environment.openapi == "/v2/api/openapi.json"
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,10 @@ class AuthConfig(_Strict):
     login: LoginFlow | None = None
 
     def header_value(self, token: str) -> str:
-        return f"{self.scheme} {token}" if self.scheme else token
+        """``Bearer <token>``; a scheme ending in ``=`` (``session=``) is joined without a space."""
+        if not self.scheme:
+            return token
+        return f"{self.scheme}{token}" if self.scheme.endswith("=") else f"{self.scheme} {token}"
 
     def variables(self) -> list[str]:
         names = [self.token_env] if self.token_env else []

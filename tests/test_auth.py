@@ -236,3 +236,10 @@ def test_bad_login_tables_are_refused(table: dict[str, object], message: str) ->
 
     with pytest.raises(ValidationError, match=message.replace("[", "\\[")):
         LoginFlow.model_validate(table)
+
+
+def test_a_cookie_session_from_the_login_answer(target: Target) -> None:
+    target.headers = {"Set-Cookie": "session=sess-abc123456; Path=/; HttpOnly"}
+    flow = NESTED.model_copy(update={"token": None, "token_from": "cookie:session"})
+    env = Environment(name="x", auth=AuthConfig(header="Cookie", scheme="session=", login=flow))
+    assert credentials(env, target.url, APP).headers == {"Cookie": "session=sess-abc123456"}

@@ -97,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(envs)
     layers = sub.add_parser("layers", help="list the layers, their stages and the metrics budgets may name")
     _add_config(layers)
-    from releasegate.commands import judge, preflight, slo
+    from releasegate.commands import install, judge, preflight, slo
 
+    install.register(sub)
     judge.register(sub)
     preflight.register(sub)
     slo.register(sub)
@@ -114,6 +115,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         from releasegate.commands.preflight import run as preflight_command
 
         return preflight_command(args)
+    if args.command == "install":
+        from releasegate.commands.install import run as install_command
+
+        return install_command(args)
     if args.command == "judge":
         from releasegate.commands.judge import run as judge_command
 

@@ -154,7 +154,7 @@ def test_the_whole_pre_deploy_stage_on_two_origins_with_a_json_login_is_go(
 ) -> None:
     code, verdict, run_dir, output = _run(_config(tmp_path, clean), shelf_env, "--env", "shelf")
     assert code == 0, output
-    assert verdict["decision"] in ("GO", "GO_WITH_WARNINGS"), output
+    assert verdict["verdict"] in ("GO", "GO_WITH_WARNINGS"), output
     results = json.loads((run_dir / "results.json").read_text())
     layers = {lr["layer"]: lr for lr in results["layers"]}
     assert set(layers) == {"smoke", "contract", "e2e", "load", "web"}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict
 
@@ -103,6 +103,9 @@ class RunOptions:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+S = TypeVar("S", bound=LayerSettings)
+
+
 def _print_progress(message: str) -> None:
     print(message, flush=True)
 
@@ -123,6 +126,13 @@ class LayerContext:
     abort_rules: tuple[AbortRule, ...] = ()
     config: Config | None = None  # the run's loaded configuration, to look up other environments
     read_only: bool = False  # the production policy narrowed this run to read-only work
+
+    def settings_as(self, model: type[S]) -> S:
+        """This layer's settings as its own model (the engine validated them; a context built by
+        hand with plain :class:`LayerSettings` gets them re-validated, defaults filled in)."""
+        if isinstance(self.settings, model):
+            return self.settings
+        return model.model_validate(self.settings.model_dump(exclude_unset=True))
 
     @property
     def web_url(self) -> str:

@@ -179,11 +179,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     from releasegate.scrub import scrub_tree
 
     started = utcnow()
-    settings = (
-        ctx.settings
-        if isinstance(ctx.settings, ContractSettings)
-        else ContractSettings.model_validate(ctx.settings.model_dump())
-    )
+    settings = ctx.settings_as(ContractSettings)
     env = ctx.environment
     work = ctx.artifact_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -220,7 +220,7 @@ def run(ctx: LayerContext) -> LayerResult:
     from releasegate.errors import ReleasegateError
     from releasegate.layers._e2e import parse, runner
 
-    settings = cast(E2ESettings, ctx.settings)
+    settings = ctx.settings_as(E2ESettings)
     result = LayerResult(layer="e2e", status=LayerStatus.OK)
     try:
         plan = _plan(ctx, settings)

@@ -145,7 +145,7 @@ def _error(ctx: LayerContext, started: Any, message: str, meta: dict[str, Any]) 
 
 def run(ctx: LayerContext) -> LayerResult:
     started = utcnow()
-    settings = ctx.settings if isinstance(ctx.settings, LoadSettings) else LoadSettings.model_validate({})
+    settings = ctx.settings_as(LoadSettings)
     name, profile = _profile(settings, ctx.options)
     rules = _rules(ctx)
     locustfile = _locustfile(settings)

@@ -118,7 +118,7 @@ def run_checks(ctx: LayerContext, opts: PreflightOptions) -> LayerResult:
     ``meta["checks"]`` maps each metric to ``"measured"``, ``"no data"`` or
     ``"not applicable"`` (see :func:`applicable_budgets`).
     """
-    settings = ctx.settings if isinstance(ctx.settings, PreflightSettings) else PreflightSettings()
+    settings = ctx.settings_as(PreflightSettings)
     result = LayerResult(layer=LAYER, status=LayerStatus.OK)
     outcomes: list[Outcome] = [check_variables(opts.config, ctx.environment, opts.environ)]
     headers = ctx.environment.resolved_headers(dict(opts.environ))

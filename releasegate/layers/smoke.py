@@ -73,8 +73,7 @@ _STATUS = {"pass": Status.PASS, "fail": Status.FAIL, "flaky": Status.FLAKY, "ski
 def _params(ctx: LayerContext) -> SmokeParams:
     from releasegate.layers._smoke.runner import PageSpec, SmokeParams
 
-    env, s = ctx.environment, ctx.settings
-    assert isinstance(s, SmokeSettings)
+    env, s = ctx.environment, ctx.settings_as(SmokeSettings)
     pages = [PageSpec(p.check_id, "page", p.method, p.path, p.status, p.contains) for p in env.pages]
     pages += [PageSpec(p.check_id, "endpoint", p.method, p.path, p.status, p.contains) for p in env.endpoints]
     remaining = ctx.remaining_s(s.request_timeout_s)  # 0 once the deadline passed, never None

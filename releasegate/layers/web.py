@@ -13,7 +13,6 @@ makes the layer's result an error: the verdict is inconclusive, never a pass.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import cast
 
 from releasegate.layers._web.settings import Page, WebSettings
 from releasegate.results import LayerResult, MetricKind, utcnow
@@ -61,7 +60,7 @@ METRICS: dict[str, MetricSpec] = {
 def run(ctx: LayerContext) -> LayerResult:
     from releasegate.layers._web import session
 
-    settings = cast(WebSettings, ctx.settings)
+    settings = ctx.settings_as(WebSettings)
     started = utcnow()
     prepared = session.prepare(ctx, settings)
     jobs = [(preset, page) for preset in settings.presets for page in settings.pages]

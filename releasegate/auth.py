@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -29,6 +30,7 @@ __all__ = [
     "expand",
     "login",
     "refusal_hint",
+    "renew_at",
 ]
 
 FailureKind = Literal["unreachable", "refused", "no_token"]
@@ -225,6 +227,7 @@ class Credentials:
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     token: str | None = field(default=None, repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    expires_in: float | None = None  # seconds, when the login said so
 
 
 def credentials(
@@ -239,15 +242,28 @@ def credentials(
     headers = env.resolved_headers(dict(source))
     secrets = list(headers.values())
     token: str | None = None
+    expires: float | None = None
     auth = env.auth
     if auth is not None and auth.token_env:
         token = _credential(source, auth.token_env, "token")
     elif auth is not None and auth.login is not None:
         signed_in = login(auth.login, base_url, source, timeout_s=timeout_s, headers=headers)
         token = signed_in.token
+        expires = signed_in.expires_in
         secrets += [signed_in.username, signed_in.password, *signed_in.secrets]
     if token and auth is not None:
         headers = {**headers, auth.header: auth.header_value(token)}
         secrets += [token, headers[auth.header]]
     kept = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
-    return Credentials(headers, token, kept)
+    return Credentials(headers, token, kept, expires)
+
+
+RENEW_MARGIN_S = 30.0
+
+
+def renew_at(expires_in: float | None, now: float | None = None) -> float | None:
+    """When to renew a token that lives ``expires_in`` seconds: a fifth of its life (at most
+    :data:`RENEW_MARGIN_S`) before it expires; None when the login did not say."""
+    if not expires_in:
+        return None
+    return (time.time() if now is None else now) + expires_in - min(RENEW_MARGIN_S, expires_in / 5.0)

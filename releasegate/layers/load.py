@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from releasegate.auth import LoginFailed, MissingCredential, credentials
+from releasegate.auth import LoginFailed, MissingCredential, credentials, renew_at
 from releasegate.config import Environment
 from releasegate.errors import ConfigError, LayerError
 from releasegate.layers._load import collect, launcher, prom
@@ -110,8 +110,9 @@ def _endpoints(ctx: LayerContext, settings: LoadSettings) -> list[Endpoint]:
     return [Endpoint(method="GET", path=env.health_path)]
 
 
-def _headers(ctx: LayerContext) -> tuple[dict[str, str], list[str]]:
-    """The environment's headers and auth (the shared login flow), and the secrets they hold."""
+def _headers(ctx: LayerContext) -> tuple[dict[str, str], list[str], dict[str, Any] | None]:
+    """The environment's headers and auth (the shared login flow), the secrets they hold, and
+    what simulated users need to renew the token (variable names only, never values)."""
     try:
         found = credentials(ctx.environment, ctx.base_url)
     except MissingCredential as exc:
@@ -122,7 +123,17 @@ def _headers(ctx: LayerContext) -> tuple[dict[str, str], list[str]]:
         raise LayerError(
             "load", f"login failed: {exc}", hint="check [auth.login] and its credentials"
         ) from None
-    return dict(found.headers), list(found.secrets)
+    auth = ctx.environment.auth
+    renewal = None
+    if auth is not None and auth.login is not None:
+        renewal = {
+            "login": auth.login.model_dump(mode="json"),
+            "header": auth.header,
+            "scheme": auth.scheme,
+            "base_url": ctx.base_url,
+            "renew_at": renew_at(found.expires_in),
+        }
+    return dict(found.headers), list(found.secrets), renewal
 
 
 def _scrape(ctx: LayerContext, settings: LoadSettings, headers: dict[str, str]) -> prom.Series | None:
@@ -175,7 +186,8 @@ def run(ctx: LayerContext) -> LayerResult:
         "max_rate": max_rate,
     }
     first = profile.stages[0] if profile.stages else None
-    headers, secrets = _headers(ctx)
+    headers, secrets, renewal = _headers(ctx)
+    plan["auth"] = renewal
     hidden = [*ctx.secrets, *secrets]
     before = _scrape(ctx, settings, headers)
     budget = profile.run_time_s + settings.startup_timeout_s + 15.0 * (1 + workers)

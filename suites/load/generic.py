@@ -11,7 +11,7 @@ from typing import Any
 
 from locust import FastHttpUser
 
-from releasegate.load import headers, plan, think_time
+from releasegate.load import headers, plan, session, think_time
 
 DEFAULT_ENDPOINTS: list[dict[str, Any]] = [{"method": "GET", "path": "/", "weight": 1}]
 
@@ -23,21 +23,18 @@ def _task(endpoint: dict[str, Any]) -> Callable[[FastHttpUser], None]:
     body = endpoint.get("json")
     allowed = set(endpoint.get("status") or ())
 
-    if not allowed:
-
-        def plain(user: FastHttpUser) -> None:
-            user.client.request(method, path, name=name, json=body)
-
-        return plain
-
-    def checked(user: FastHttpUser) -> None:
-        with user.client.request(method, path, name=name, json=body, catch_response=True) as resp:
-            if resp.status_code in allowed:
+    def call(user: FastHttpUser) -> None:
+        auth = session()
+        with user.client.request(
+            method, path, name=name, json=body, headers=auth.headers(), catch_response=True
+        ) as resp:
+            auth.after(resp.status_code)
+            if allowed and resp.status_code in allowed:
                 resp.success()
-            else:
+            elif allowed:
                 resp.failure(f"status {resp.status_code} not in {sorted(allowed)}")
 
-    return checked
+    return call
 
 
 def _tasks() -> dict[Callable[[FastHttpUser], None], int]:

@@ -109,3 +109,19 @@ def test_live_abort_and_the_verdict_aggregate_alike() -> None:
         rule = Rule("k", "e", "load.http_req_duration", agg, "<", 1.0, {}, 1.0, 0.0)
         live = observe(rule, [{"GET /": Cell(ok=70, hist=hist)}])
         assert live == aggregate(name, arg, [samples], MetricKind.TREND), agg
+
+
+def test_a_failure_rate_aborts_only_beyond_chance() -> None:
+    """2 % failing against a 5 % limit is not stopped by a lucky window; 100 % failing is."""
+    from releasegate.layers._load.abort import wilson_lower
+
+    rule = Rule("load.http_req_failed", "rate < 5%", "load.http_req_failed", "rate", "<", 0.05, {}, 10.0, 0.0)
+    # a window where chance put 3 of 40 requests (7.5 %) over the limit: not certain
+    unlucky = {t: {"GET /": Cell(ok=4 if t % 4 else 3, failed=0 if t % 4 else 1)} for t in range(12)}
+    assert evaluate([rule], unlucky, 12) is None
+    everything = {t: {"GET /": Cell(ok=0, failed=10)} for t in range(12)}
+    breach = evaluate([rule], everything, 12)
+    assert breach is not None
+    assert breach.observed == 1.0
+    assert wilson_lower(0, 0) == 0.0
+    assert 0.0 < wilson_lower(3, 40) < 0.05 < wilson_lower(100, 100)

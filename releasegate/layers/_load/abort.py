@@ -161,9 +161,36 @@ def evaluate(rules: Sequence[Rule], series: Mapping[int, Second], now_s: int) ->
         window = [series.get(t, {}) for t in range(now_s - window_len, now_s)]
         for key, part in _per_value(rule, window):
             value = observe(rule, part)
-            if value is not None and not OPERATORS[rule.op](value, rule.threshold):
+            if value is not None and not OPERATORS[rule.op](value, rule.threshold) and _certain(rule, part):
                 return Breach(key, rule.expr, value, float(now_s), float(window_len))
     return None
+
+
+Z_95 = 1.96
+
+
+def wilson_lower(failed: int, total: int, z: float = Z_95) -> float:
+    """The lower end of the Wilson score interval of a share ``failed / total`` (95 %)."""
+    if total <= 0:
+        return 0.0
+    p = failed / total
+    centre = p + z * z / (2 * total)
+    spread = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return max(0.0, (centre - spread) / (1 + z * z / total))
+
+
+def _certain(rule: Rule, window: Sequence[Second]) -> bool:
+    """A live abort stops a run early, so a failure *rate* must break its limit beyond chance:
+    the 95 % lower bound of the window's failure share is above the limit. A run whose true
+    rate is under the limit (2 % against a 5 % limit) is then not stopped by a lucky window;
+    one where everything fails is stopped at once. Other aggregations breach as observed."""
+    if rule.metric.removeprefix("load.") != "http_req_failed" or rule.aggregation != "rate":
+        return True
+    if rule.op not in ("<", "<="):
+        return True
+    cells = [c for sec in window for name, c in sec.items() if _matches(name, rule.tags)]
+    failed = sum(c.failed for c in cells)
+    return wilson_lower(failed, failed + sum(c.ok for c in cells)) > rule.threshold
 
 
 def _tag_value(endpoint: str, tag: str) -> str:

@@ -85,7 +85,7 @@ def resolve_baseline(spec: str, run: RunResult, history: History) -> Baseline:
     stored = history.get(spec)
     if stored is None:
         raise UsageError(
-            f"baseline {spec!r} is neither last-pass, median:N nor a run in {history.path}", hint=HINT
+            f"baseline {spec!r} is neither last-pass, median:N nor a run in {history.where}", hint=HINT
         )
     if stored.run_id == run.info.run_id:
         raise UsageError(f"run {spec} cannot be its own baseline", hint=HINT)

@@ -1,4 +1,5 @@
-"""The run history: a SQLite file (stdlib ``sqlite3``) holding every judged run.
+"""The run history: every judged run, in a SQLite file or a PostgreSQL database shared by
+every runner (:mod:`gates.historydb` holds the differences and the schema migrations).
 
 Per run: its info, fingerprint and decision; per budget: status, observed value and limit
 (and, for one value of a glob key, the key as written in ``pattern_key``);
@@ -11,35 +12,17 @@ sum). Timelines and records are not kept: they stay in the run directory.
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gates.fingerprint import digest, fingerprint
+from gates.historydb import Database, connect
 from gates.model import Verdict
 from releasegate.results import LayerResult, LayerStatus, MetricKind, RunInfo, RunResult, Samples
 
 MAX_VALUES = 1000
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, recorded_at TEXT NOT NULL,
-    environment TEXT NOT NULL, stage TEXT NOT NULL, commit_sha TEXT, load_profile TEXT,
-    fingerprint TEXT NOT NULL, fingerprint_json TEXT NOT NULL, decision TEXT NOT NULL,
-    info_json TEXT NOT NULL, layers_json TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS runs_by_env ON runs (environment, stage, started_at);
-CREATE TABLE IF NOT EXISTS budgets (
-    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE, key TEXT NOT NULL, expr TEXT NOT NULL,
-    level TEXT NOT NULL, status TEXT NOT NULL, observed REAL, limit_value REAL, unit TEXT, samples INTEGER,
-    pattern_key TEXT);
-CREATE TABLE IF NOT EXISTS series (
-    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE, layer TEXT NOT NULL, metric TEXT NOT NULL,
-    tags_json TEXT NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, duration_s REAL,
-    values_json TEXT NOT NULL, buckets_json TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS series_by_run ON series (run_id);
-"""
 RUN_COLUMNS = "run_id, started_at, environment, stage, commit_sha, decision, fingerprint_json, fingerprint"
 
 
@@ -56,27 +39,12 @@ class StoredRun:
 
 
 class History:
-    """A history file; use as a context manager or call :meth:`close`."""
+    """The history at ``location`` (a SQLite path, ``sqlite:///path`` or ``postgresql://...``);
+    use as a context manager or call :meth:`close`. ``where`` is the location fit to print."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.executescript(SCHEMA)
-        self._add_column("budgets", "pattern_key", "TEXT")
-
-    def _add_column(self, table: str, column: str, kind: str) -> None:
-        """Bring a history file written by an older version up to date."""
-        columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-        if column in columns:
-            return
-        try:
-            with self.db:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        except sqlite3.OperationalError as exc:
-            if "duplicate column" not in str(exc):
-                raise
+    def __init__(self, location: str | Path) -> None:
+        self.db: Database = connect(location)
+        self.where = self.db.where
 
     def __enter__(self) -> History:
         return self
@@ -87,9 +55,14 @@ class History:
     def close(self) -> None:
         self.db.close()
 
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only statement written with ``?`` placeholders (for inspection and tests)."""
+        return self.db.execute(sql, args)
+
     # -- writing -----------------------------------------------------------------------------
     def record(self, run: RunResult, verdict: Verdict, *, now: datetime | None = None) -> None:
-        """File (or re-file) a judged run."""
+        """File (or re-file) a judged run, in one transaction: concurrent writers never lose
+        or half-write a run."""
         info = run.info
         fp = fingerprint(run)
         layers = [
@@ -101,10 +74,12 @@ class History:
             }
             for lr in run.layers
         ]
-        with self.db:
+        with self.db.transaction():
             self.db.execute("DELETE FROM runs WHERE run_id = ?", (info.run_id,))
             self.db.execute(
-                "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO runs (run_id, started_at, recorded_at, environment, stage, commit_sha,"
+                " load_profile, fingerprint, fingerprint_json, decision, info_json, layers_json)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     info.run_id,
                     _iso(info.started_at),
@@ -140,7 +115,8 @@ class History:
                 ],
             )
             self.db.executemany(
-                "INSERT INTO series VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO series (run_id, layer, metric, tags_json, kind, unit, duration_s, values_json,"
+                " buckets_json) VALUES (?,?,?,?,?,?,?,?,?)",
                 [(info.run_id, lr.layer, *_bounded(s)) for lr in run.layers for s in lr.samples],
             )
 
@@ -167,23 +143,19 @@ class History:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        with closing(self.db.execute(sql, args)) as cur:
-            return [_stored_run(r) for r in cur.fetchall()]
+        return [_stored_run(r) for r in self.db.execute(sql, args)]
 
     def get(self, run_id: str) -> StoredRun | None:
         """One stored run by id, None when unknown."""
-        with closing(self.db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))) as cur:
-            row = cur.fetchone()
-        return None if row is None else _stored_run(row)
+        rows = self.db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))
+        return _stored_run(rows[0]) if rows else None
 
     def load(self, run_id: str) -> RunResult:
         """A stored run as a RunResult holding its (bounded) samples; KeyError when unknown."""
-        with closing(
-            self.db.execute("SELECT info_json, layers_json FROM runs WHERE run_id = ?", (run_id,))
-        ) as cur:
-            row = cur.fetchone()
-        if row is None:
+        rows = self.db.execute("SELECT info_json, layers_json FROM runs WHERE run_id = ?", (run_id,))
+        if not rows:
             raise KeyError(run_id)
+        row = rows[0]
         info = RunInfo.model_validate_json(row[0])
         layers = {
             d["layer"]: LayerResult(
@@ -198,10 +170,9 @@ class History:
             "SELECT layer, metric, tags_json, kind, unit, duration_s, values_json, buckets_json FROM series "
             "WHERE run_id = ?"
         )
-        with closing(self.db.execute(sql, (run_id,))) as cur:
-            for layer, metric, *row in cur.fetchall():
-                target = layers.setdefault(layer, LayerResult(layer=layer, status=LayerStatus.OK))
-                target.samples.append(_samples(metric, row))
+        for layer, metric, *series in self.db.execute(sql + " ORDER BY metric, tags_json", (run_id,)):
+            target = layers.setdefault(layer, LayerResult(layer=layer, status=LayerStatus.OK))
+            target.samples.append(_samples(metric, series))
         return RunResult(info=info, layers=list(layers.values()))
 
     def series_over_time(
@@ -217,8 +188,8 @@ class History:
         if stage is not None:
             sql += " AND r.stage = ?"
             args.append(stage)
-        with closing(self.db.execute(sql + " ORDER BY r.started_at", args)) as cur:
-            return [(datetime.fromisoformat(at), _samples(metric, row)) for at, *row in cur.fetchall()]
+        rows = self.db.execute(sql + " ORDER BY r.started_at", args)
+        return [(datetime.fromisoformat(at), _samples(metric, row)) for at, *row in rows]
 
 
 def _stored_run(row: tuple[Any, ...]) -> StoredRun:

@@ -37,6 +37,13 @@ def load_run(run_dir: Path) -> RunResult:
         raise ConfigError(f"{path} is not a releasegate results file: {str(exc).splitlines()[0]}") from None
 
 
+def needs_history(config: Config, budgets: BudgetSet, *, record_history: bool, baseline: str | None) -> bool:
+    """Whether judging opens the history: to file the run, for a baseline or for the SLO."""
+    return config.history.enabled and (
+        record_history or baseline is not None or budgets.uses_baseline or budgets.slo_objective is not None
+    )
+
+
 def run_gates(
     run_dir: Path,
     run: RunResult,
@@ -58,13 +65,11 @@ def run_gates(
         if layers is None:
             raise UsageError("run_gates needs the validated budgets or the layers' specs")
         budgets = validate_budgets(config, layers)
-    wants_history = config.history.enabled and (
-        record_history or baseline is not None or budgets.uses_baseline or budgets.slo_objective is not None
-    )
+    wants_history = needs_history(config, budgets, record_history=record_history, baseline=baseline)
     if baseline is not None and not config.history.enabled:
         raise UsageError("--baseline needs the history, which [history] enabled = false switches off")
     notes: list[str] = []
-    history = History(config.history.path) if wants_history else None
+    history = History(config.history.location) if wants_history else None
     try:
         chosen: Baseline | None = None
         if baseline is not None and history is not None:

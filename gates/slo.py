@@ -179,7 +179,7 @@ def history_events(history: History, environment: str, source: SloSource | None)
 
 
 def slo_report(
-    history_path: str | Path,
+    history_location: str | Path,
     environment: str,
     *,
     source: SloSource | None,
@@ -188,7 +188,7 @@ def slo_report(
     windows: Sequence[str] = REPORT_WINDOWS,
 ) -> SloReport:
     """Availability and burn rates of ``environment`` from the history (what ``releasegate slo`` prints)."""
-    with History(history_path) as history:
+    with History(history_location) as history:
         events = history_events(history, environment, source)
     moment = now or (max(e.at for e in events) if events else datetime.now().astimezone())
     return dataclasses.replace(build_report(events, environment, objective, moment, windows), source=source)

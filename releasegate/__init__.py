@@ -6,6 +6,7 @@ whose layering is written down in ARCHITECTURE.md.
 
 from releasegate.errors import (
     ConfigError,
+    HistoryError,
     LayerError,
     ReleasegateError,
     TargetError,
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfigError",
     "ExitCode",
+    "HistoryError",
     "LayerError",
     "LayerResult",
     "LayerStatus",

@@ -31,7 +31,8 @@ examples:
 
 exit codes: 0 GO (warnings allowed), 1 NO-GO, 2 usage/config error, 3 inconclusive
 environment: RELEASEGATE_ENV, RELEASEGATE_STAGE, RELEASEGATE_LAYERS, RELEASEGATE_BASE_URL,
-  RELEASEGATE_CONFIG, RELEASEGATE_REPORT_DIR, RELEASEGATE_EXPECT_VERSION, RELEASEGATE_DEMO_FAULTS
+  RELEASEGATE_CONFIG, RELEASEGATE_REPORT_DIR, RELEASEGATE_EXPECT_VERSION, RELEASEGATE_DEMO_FAULTS,
+  RELEASEGATE_HISTORY
   (a flag beats its variable, which beats releasegate.toml, which beats the default)
 """
 
@@ -78,6 +79,9 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     judging = run.add_argument_group("judging")
     judging.add_argument("--baseline", metavar="REF", help="last-pass, a run id, or median:N")
     judging.add_argument("--no-history", action="store_true", help="do not file this run in the history")
+    judging.add_argument(
+        "--history", metavar="URL", help="postgresql://... or a SQLite file (default: [history])"
+    )
     judging.add_argument(
         "--on-no-go", metavar="COMMAND", help="run COMMAND on NO-GO with RELEASEGATE_VERDICT=<verdict.json>"
     )

@@ -192,8 +192,25 @@ class Stage(_Strict):
 
 
 class HistoryConfig(_Strict):
+    """Where judged runs are filed: a SQLite file (``path``, the default) or, shared by every
+    runner, a PostgreSQL database (``url = "postgresql://user@host:5432/db"``, which wins over
+    ``path``; keep the password out of the file: libpq reads ``PGPASSWORD``)."""
+
     path: str = "reports/history.sqlite"
+    url: str | None = Field(default=None, description="postgresql://... shared by every runner")
     enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, v: str | None) -> str | None:
+        if v and not v.lower().startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected postgresql://user@host:port/database (a SQLite file goes in path)")
+        return v or None
+
+    @property
+    def location(self) -> str:
+        """The URL when set, else the file path."""
+        return self.url or self.path
 
 
 class NotifyConfig(_Strict):

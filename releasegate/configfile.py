@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from releasegate.config import Config, Environment
 from releasegate.errors import ConfigError
+from releasegate.redact import mask_url
 from releasegate.registry import STAGE_LAYERS
 
 __all__ = [
@@ -240,6 +241,8 @@ def config_error_from_validation(
             text = "required key is missing"
         else:
             given = err.get("input")
+            if isinstance(given, str):
+                given = mask_url(given)  # a URL's password is never echoed
             shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
             text = f"{err['msg'].removeprefix('Value error, ')} (got {shown})"
             hint = _layer_hint(given)

@@ -4,6 +4,7 @@
     ├── UsageError              bad command line
     ├── ConfigError             bad releasegate.toml / budgets / personas: names file, key, expectation
     ├── TargetError             the environment cannot be reached or started (exit 3)
+    ├── HistoryError            the run history cannot be opened, read or written (exit 3)
     └── LayerError              a layer's tool crashed, timed out or produced no data (exit 3)
 
 Messages say what went wrong, where, and what to do next. Only the CLI prints them
@@ -47,6 +48,13 @@ class ConfigError(ReleasegateError):
 
 class TargetError(ReleasegateError):
     """The target environment could not be started or reached."""
+
+    exit_code = ExitCode.INCONCLUSIVE
+
+
+class HistoryError(ReleasegateError):
+    """The run history (a SQLite file or a PostgreSQL database) cannot be opened, read or written:
+    without it a baseline or SLO cannot be judged, and a run cannot be filed."""
 
     exit_code = ExitCode.INCONCLUSIVE
 

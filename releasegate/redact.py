@@ -14,14 +14,27 @@ import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
-__all__ = ["MASK", "all_forms", "collect_secrets", "mask", "redact", "redact_model", "secret_forms"]
+__all__ = [
+    "MASK",
+    "URL_MASK",
+    "all_forms",
+    "collect_secrets",
+    "mask",
+    "mask_url",
+    "redact",
+    "redact_model",
+    "secret_forms",
+    "url_passwords",
+]
 
 MASK = "[redacted]"
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 _SCHEMES = ("Bearer", "Token", "Basic", "JWT", "bearer", "token")
+URL_MASK = "***"  # a URL's password, as shown (the URL stays readable)
 _MIN_LENGTH = 4  # shorter values would mask ordinary words
 
 M = TypeVar("M", bound=BaseModel)
@@ -96,3 +109,38 @@ def _mask_strings(value: Any, forms: list[str]) -> Any:
 
 def _longest_first(forms: Iterable[str]) -> list[str]:
     return sorted(forms, key=lambda form: (-len(form), form))
+
+
+def mask_url(location: str) -> str:
+    """``location`` fit to print: the password of a URL (in the user part or as a
+    ``password=`` parameter) replaced by ``***``."""
+    if "://" not in location:
+        return location
+    try:
+        parts = urlsplit(location)
+    except ValueError:
+        return location.split("://", 1)[0] + "://" + URL_MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, host = netloc.rsplit("@", 1)
+        if ":" in user:
+            user = user.split(":", 1)[0] + ":" + URL_MASK
+        netloc = f"{user}@{host}"
+    query = urlencode(
+        [(k, URL_MASK if k.lower() == "password" else v) for k, v in parse_qsl(parts.query)], safe="*"
+    )
+    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_passwords(location: str) -> list[str]:
+    """The password forms of ``location`` (raw and percent-decoded), for scrubbing messages."""
+    if "://" not in location:
+        return []
+    try:
+        parts = urlsplit(location)
+    except ValueError:
+        return [location]
+    raw = parts.netloc.rsplit("@", 1)[0].split(":", 1)[1:] if "@" in parts.netloc else []
+    found = raw + [unquote(p) for p in raw]
+    found += [v for k, v in parse_qsl(parts.query) if k.lower() == "password"]
+    return sorted({s for s in found if s}, key=len, reverse=True)

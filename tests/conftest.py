@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from fixtures.promptlib.launcher import RunningApp, start
+from tests.pgserver import PgServer
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +31,20 @@ def start_promptlib() -> Iterator[Callable[..., RunningApp]]:
 def promptlib(start_promptlib: Callable[..., RunningApp]) -> RunningApp:
     """The clean reference target, shared by the whole session."""
     return start_promptlib()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for the session, removed afterwards (see tests/pgserver.py)."""
+    with PgServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(pg_server: PgServer) -> str:
+    """The URL of a fresh database on the session's PostgreSQL server, with a password in it
+    (the server trusts local connections, so only masking sees it)."""
+    return pg_server.url(pg_server.new_database(), password=PG_PASSWORD)
+
+
+PG_PASSWORD = "hunter2-never-shown"

@@ -24,7 +24,16 @@ from releasegate.spec import LayerSpec
 if TYPE_CHECKING:
     from gates import BudgetSet
 
-__all__ = ["Judged", "check_baseline", "checked_budgets", "failing_lines", "judge", "specs"]
+__all__ = [
+    "Judged",
+    "check_baseline",
+    "check_history",
+    "checked_budgets",
+    "failing_lines",
+    "judge",
+    "specs",
+    "with_history",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,35 @@ def check_baseline(spec: str | None) -> None:
         from gates.baseline import check_baseline_spec
 
         check_baseline_spec(spec)
+
+
+def with_history(config: Config, chosen: str | None, environ: Mapping[str, str] | None = None) -> Config:
+    """``config`` with the history ``--history`` (> ``RELEASEGATE_HISTORY`` > ``[history]``)
+    names: a ``postgresql://`` URL, ``sqlite:///path`` or a file path."""
+    from gates.historydb import POSTGRES_SCHEMES, check_location
+    from releasegate.configfile import layered
+
+    location = layered("history", cli=chosen, default="", environ=environ).value
+    if not location:
+        return config
+    check_location(location)
+    scheme = location.split("://", 1)[0].lower() if "://" in location else ""
+    if scheme in POSTGRES_SCHEMES:
+        update: dict[str, str | None] = {"url": location}
+    else:
+        update = {"url": None, "path": location.split("://", 1)[1] if scheme else location}
+    return config.model_copy(update={"history": config.history.model_copy(update=update)})
+
+
+def check_history(config: Config, budgets: BudgetSet, *, record_history: bool, baseline: str | None) -> None:
+    """Open the history once before anything runs when judging will need it (creating or
+    upgrading its schema), so an unreachable database or a wrong URL stops a run before it
+    starts (HistoryError, exit 3), not after."""
+    from gates.history import History
+    from gates.runner import needs_history
+
+    if needs_history(config, budgets, record_history=record_history, baseline=baseline):
+        History(config.history.location).close()
 
 
 def judge(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from releasegate import layers as registry
-from releasegate.commands.judging import check_baseline, checked_budgets, judge
+from releasegate.commands.judging import check_baseline, check_history, checked_budgets, judge, with_history
 from releasegate.config import Config, Environment
 from releasegate.configfile import Layered, layered, load_config
 from releasegate.engine import execute, plan
@@ -120,11 +120,12 @@ def run_command(
 ) -> ExitCode:
     out = out or sys.stdout
     env = os.environ if environ is None else environ
-    config = load_config(args.config, environ=env)
+    config = with_history(load_config(args.config, environ=env), args.history, env)
     settings = resolve_settings(args, config, env)
     options = options_from_args(args, settings)
     budgets = checked_budgets(config)
     check_baseline(args.baseline)
+    check_history(config, budgets, record_history=not args.no_history, baseline=args.baseline)
     the_plan = plan(
         config,
         settings.environment,

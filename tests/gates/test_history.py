@@ -11,6 +11,7 @@ import pytest
 from gates import Verdict, judge
 from gates.baseline import resolve_baseline
 from gates.history import MAX_VALUES, History
+from gates.historydb import SCHEMA_VERSION
 from gates.regress import BaselineRuns
 from releasegate.errors import UsageError
 from releasegate.results import MetricKind, RunResult, Samples
@@ -35,8 +36,8 @@ def file_run(history: History, r: RunResult) -> Verdict:
 
 
 @pytest.fixture
-def history(tmp_path):
-    with History(tmp_path / "h" / "history.sqlite") as h:
+def history(history_location):
+    with History(history_location) as h:
         yield h
 
 
@@ -58,8 +59,8 @@ def test_record_and_load_round_trip(history):
     # re-filing the same run replaces it
     file_run(history, r)
     assert len(history.runs()) == 1
-    rows = history.db.execute("SELECT count(*) FROM budgets WHERE run_id = 'r1'").fetchone()
-    assert rows == (1,)
+    rows = history.query("SELECT count(*) FROM budgets WHERE run_id = 'r1'")
+    assert rows == [(1,)]
 
 
 def test_large_trends_are_bounded_but_keep_count_and_shape(history):
@@ -106,7 +107,7 @@ def test_last_pass_refuses_other_fingerprints_with_the_reason(history):
     assert "locust 2.46 vs 2.47 now" in text
 
 
-def test_run_id_baseline(history):
+def test_run_id_baseline(history, tmp_path):
     file_run(history, make("a", [0.1] * 10, 0))
     file_run(history, make("b", [0.1] * 10, 1, environment="staging"))
     current = make("now", [0.1] * 10, 2)
@@ -116,7 +117,7 @@ def test_run_id_baseline(history):
     with pytest.raises(UsageError, match="neither last-pass, median:N nor a run"):
         resolve_baseline("nope", current, history)
     with pytest.raises(UsageError, match="no passing run of demo/pre-deploy"):
-        resolve_baseline("last-pass", make("first", [0.1], 0), History(history.path.parent / "empty.sqlite"))
+        resolve_baseline("last-pass", make("first", [0.1], 0), History(tmp_path / "empty.sqlite"))
 
 
 def test_median_of_n(history):
@@ -143,9 +144,7 @@ def test_expanded_budgets_are_filed_with_their_pattern(history):
         run_id="glob",
     )
     history.record(r, judge(r, budgets({"load.http_req_duration{endpoint:*}": "p(95) < 800ms"})))
-    rows = history.db.execute(
-        "SELECT key, pattern_key FROM budgets WHERE run_id = 'glob' ORDER BY key"
-    ).fetchall()
+    rows = history.query("SELECT key, pattern_key FROM budgets WHERE run_id = 'glob' ORDER BY key")
     assert rows == [
         ("load.http_req_duration{endpoint:GET /a}", "load.http_req_duration{endpoint:*}"),
         ("load.http_req_duration{endpoint:GET /b}", "load.http_req_duration{endpoint:*}"),
@@ -163,9 +162,8 @@ def test_a_history_file_without_pattern_keys_is_brought_up_to_date(tmp_path):
     old.close()
     with History(path) as h:
         file_run(h, make("r1", [0.1], 0))
-        assert h.db.execute("SELECT key, pattern_key FROM budgets").fetchall() == [
-            ("load.http_req_duration", None)
-        ]
+        assert h.query("SELECT key, pattern_key FROM budgets") == [("load.http_req_duration", None)]
+        assert h.query("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
     with History(path) as again:
         assert again.get("r1") is not None
 

@@ -77,8 +77,8 @@ def smoke_run(run_id: str, hours: float, good: int, bad: int) -> RunResult:
     )
 
 
-def test_report_from_history_file_and_budget_on_burn_rate(tmp_path):
-    path = tmp_path / "history.sqlite"
+def test_report_from_history_and_budget_on_burn_rate(history_location):
+    path = history_location
     slo_budgets = budgets(
         {
             "slo.burn_rate{window:1h}": {"expr": "value < 14.4", "objective": "99.5%"},

@@ -101,10 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(envs)
     layers = sub.add_parser("layers", help="list the layers, their stages and the metrics budgets may name")
     _add_config(layers)
-    from releasegate.commands import install, judge, preflight, slo
+    from releasegate.commands import install, judge, merge, preflight, slo
 
     install.register(sub)
     judge.register(sub)
+    merge.register(sub)
     preflight.register(sub)
     slo.register(sub)
     return parser
@@ -127,6 +128,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         from releasegate.commands.judge import run as judge_command
 
         return judge_command(args)
+    if args.command == "merge":
+        from releasegate.commands.merge import run as merge_command
+
+        return merge_command(args)
     if args.command == "slo":
         from releasegate.commands.slo import run as slo_command
 

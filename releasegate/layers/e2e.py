@@ -6,8 +6,8 @@ traces and screenshots retained on failure. Failed scenarios are retried (``retr
 after a retry is ``flaky``, never a pass. Post-deploy, and against production unless
 explicitly allowed, only ``smoke`` (read-only) personas run.
 
-Shards merge with :func:`merge_shards` (one LayerResult per shard -> one), or
-:func:`merge_runs` over whole ``results.json`` files, before ``python -m gates`` judges them.
+Shards (``--shard i/n`` on several machines) merge with ``releasegate merge`` (see
+:mod:`gates.merge`) before ``releasegate judge`` gives the one verdict.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from pydantic import Field
 
 from releasegate.config import Environment
 from releasegate.errors import ConfigError, LayerError
-from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, RunResult, Status, utcnow
+from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, utcnow
 from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy, RunOptions
 
 if TYPE_CHECKING:
     from releasegate.browser import BrowserInfo
     from releasegate.layers._e2e.runner import Attempt
 
-__all__ = ["SPEC", "E2ESettings", "merge_runs", "merge_shards", "run"]
+__all__ = ["SPEC", "E2ESettings", "run"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -285,25 +285,6 @@ def _cleanup_record(cleanups: list[dict[str, Any]], residue: list[dict[str, Any]
         if residue
         else f"removed {len(cleanups)} account(s) created by the run",
     )
-
-
-def merge_shards(results: Sequence[LayerResult]) -> LayerResult:
-    """One e2e LayerResult from the results of every shard."""
-    from releasegate.layers._e2e.parse import merge_layer_results
-
-    return merge_layer_results(results)
-
-
-def merge_runs(runs: Sequence[RunResult]) -> RunResult:
-    """Merge whole runs of the shards (``results.json`` each): their e2e layers become one."""
-    if not runs:
-        raise ValueError("nothing to merge")
-    shards = [lr for r in runs for lr in r.layers if lr.layer == "e2e"]
-    others = [lr for lr in runs[0].layers if lr.layer != "e2e"]
-    info = runs[0].info.model_copy(
-        update={"finished_at": max((r.info.finished_at or r.info.started_at) for r in runs)}
-    )
-    return RunResult(info=info, layers=[*others, *([merge_shards(shards)] if shards else [])])
 
 
 BUNDLED_TARGET = "promptlib"  # the app the bundled suites/e2e personas were written for

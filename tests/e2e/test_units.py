@@ -12,13 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gates.merge import merge_layers
 from releasegate.config import Environment
 from releasegate.errors import ConfigError
 from releasegate.layers._e2e import parse
 from releasegate.layers._e2e.journey import Journey, page_key
 from releasegate.layers._e2e.personas import load_personas, resolve_account
 from releasegate.layers._e2e.selection import ShardError, parse_shard, shard_items
-from releasegate.layers.e2e import SPEC, E2ESettings, merge_shards, smoke_only_reason
+from releasegate.layers.e2e import SPEC, E2ESettings, smoke_only_reason
 from releasegate.policy import Access, access
 from releasegate.results import LayerResult, LayerStatus, Status
 from releasegate.scrub import scrub_tree
@@ -176,19 +177,19 @@ def test_errored_scenarios_are_not_counted_as_passes() -> None:
 def test_shards_merge_into_one_result() -> None:
     one = parse.to_samples(parse.group([[_entry("passed")]]), residue=0)
     two = parse.to_samples(parse.group([[_entry("failed", step="sign up")]]), residue=1)
-    merged = merge_shards(
+    merged = merge_layers(
         [
-            LayerResult(layer="e2e", status=LayerStatus.OK, samples=one, meta={"shard": "1/2"}),
-            LayerResult(layer="e2e", status=LayerStatus.OK, samples=two, meta={"shard": "2/2"}),
+            ("a", LayerResult(layer="e2e", status=LayerStatus.OK, samples=one, meta={"shard": "1/2"})),
+            ("b", LayerResult(layer="e2e", status=LayerStatus.OK, samples=two, meta={"shard": "2/2"})),
         ]
     )
     assert merged.status is LayerStatus.OK
-    assert merged.meta["shards"] == ["1/2", "2/2"]
+    assert merged.meta["shards"] == [{"run_id": "a", "shard": "1/2"}, {"run_id": "b", "shard": "2/2"}]
     assert _values(merged.samples, "failed") == [0.0, 1.0]
     assert _values(merged.samples, "residue") == [0.0, 1.0]
-    errored = merge_shards([LayerResult(layer="e2e", status=LayerStatus.ERROR, error="crashed")])
+    errored = merge_layers([("a", LayerResult(layer="e2e", status=LayerStatus.ERROR, error="crashed"))])
     assert errored.status is LayerStatus.ERROR
-    assert "shard 1: crashed" in (errored.error or "")
+    assert "shard a: crashed" in (errored.error or "")
 
 
 def test_redaction_scrubs_traces_and_json(tmp_path: Path) -> None:

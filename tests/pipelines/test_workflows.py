@@ -15,7 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ("pre-deploy.yml", "post-deploy.yml", "uptime.yml", "ci.yml")
+NAMES = ("pre-deploy.yml", "post-deploy.yml", "uptime.yml", "ci.yml", "e2e-sharded.yml")
 
 
 def actionlint() -> str:
@@ -201,14 +201,14 @@ def subcommand_flags() -> dict[str, set[str]]:
     }
 
 
-@pytest.mark.parametrize("name", ["pre-deploy.yml", "post-deploy.yml", "uptime.yml"])
+@pytest.mark.parametrize("name", ["pre-deploy.yml", "post-deploy.yml", "uptime.yml", "e2e-sharded.yml"])
 def test_workflows_pass_only_flags_the_cli_knows(name: str) -> None:
     known = subcommand_flags()
     checked = 0
     for job in load(name)["jobs"].values():
         for step in job.get("steps", []):
             script = step.get("run", "")
-            found = re.search(r"(?:args=\(|releasegate )(run|preflight|slo)\b", script)
+            found = re.search(r"(?:args=\(|releasegate )(run|preflight|slo|merge|judge)\b", script)
             if not found or found.group(1) not in known:
                 continue
             lines = [ln for ln in script.splitlines() if re.search(r"releasegate|args|^\s*--", ln)]
@@ -217,3 +217,27 @@ def test_workflows_pass_only_flags_the_cli_knows(name: str) -> None:
             assert not unknown, f"{name}: step {step.get('name')!r} passes unknown flags {sorted(unknown)}"
             checked += 1
     assert checked, f"{name}: no releasegate step was checked"
+
+
+def test_e2e_sharded_runs_every_shard_then_merges_and_judges_once() -> None:
+    workflow = load("e2e-sharded.yml")
+    shard_job, merge_job = workflow["jobs"]["e2e-shard"], workflow["jobs"]["merge-and-judge"]
+    shards = shard_job["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, int(workflow["env"]["SHARDS"]) + 1))
+    assert shard_job["strategy"]["fail-fast"] is False, "one shard's NO-GO must not cancel the others"
+    run_step = next(s for s in steps(workflow, "e2e-shard") if s.get("id") == "shard")
+    assert '--shard "${{ matrix.shard }}/${SHARDS}"' in run_step["run"]
+    assert "--no-history" in run_step["run"], "only the merged run is filed"
+    upload = next(s for s in steps(workflow, "e2e-shard") if s.get("uses", "").startswith("actions/upload"))
+    download = next(
+        s for s in steps(workflow, "merge-and-judge") if s.get("uses", "").startswith("actions/download")
+    )
+    prefix = download["with"]["pattern"].split("*")[0]
+    assert upload["with"]["name"].startswith(prefix)
+    assert merge_job["needs"] == "e2e-shard"
+    assert merge_job["if"] == "always()"
+    script = "\n".join(s.get("run", "") for s in steps(workflow, "merge-and-judge"))
+    assert '.venv/bin/releasegate merge "${dirs[@]}" --out reports/merged' in script
+    assert ".venv/bin/releasegate judge reports/merged" in script
+    assert 'if [ "${#dirs[@]}" != "${SHARDS}" ]' in script, "a missing shard is never a pass"
+    assert "secrets.RELEASEGATE_HISTORY" in merge_job["env"]["RELEASEGATE_HISTORY"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from releasegate.results import LayerResult, LayerStatus, Measurement, MetricKind, Record, Samples, Status
+from releasegate.results import Measurement, MetricKind, Record, Samples, Status
 
 LAYER = "e2e"
 
@@ -188,33 +188,3 @@ def to_samples(scenarios: Sequence[Scenario], residue: int | None) -> list[Sampl
     if residue is not None:
         bag.add("residue", MetricKind.COUNTER, "", {}, float(residue))
     return bag.samples()
-
-
-def merge_layer_results(results: Sequence[LayerResult]) -> LayerResult:
-    """Merge the e2e results of shards (``--shard i/n`` on several machines) into one run's result."""
-    if not results:
-        raise ValueError("nothing to merge")
-    bag: dict[tuple[str, MetricKind, str, tuple[tuple[str, str], ...]], Samples] = {}
-    for result in results:
-        for s in result.samples:
-            key = (s.metric, s.kind, s.unit, tuple(sorted(s.tags.items())))
-            if key in bag:
-                merged = bag[key]
-                bag[key] = merged.model_copy(
-                    update={"values": [*merged.values, *s.values], "buckets": [*merged.buckets, *s.buckets]}
-                )
-            else:
-                bag[key] = s.model_copy(deep=True)
-    errors = [f"shard {i + 1}: {r.error}" for i, r in enumerate(results) if r.status is LayerStatus.ERROR]
-    finished = [r.finished_at for r in results if r.finished_at is not None]
-    return LayerResult(
-        layer=results[0].layer,
-        status=LayerStatus.ERROR if errors else LayerStatus.OK,
-        started_at=min(r.started_at for r in results),
-        finished_at=max(finished) if len(finished) == len(results) else None,
-        records=[rec for r in results for rec in r.records],
-        samples=list(bag.values()),
-        error="; ".join(errors) or None,
-        meta={**results[0].meta, "shards": [r.meta.get("shard") for r in results]},
-        artifacts=[a for r in results for a in r.artifacts],
-    )

@@ -27,6 +27,9 @@ __all__ = ["SCHEMA_VERSION", "Database", "connect", "display", "is_url", "migrat
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 _LOCK_KEY = 7_301_911  # the advisory lock the schema and run filings are serialized on
+CONNECT_TIMEOUT_S = 10
+LOCK_TIMEOUT_S = 60  # SQLite's busy timeout is the same
+STATEMENT_TIMEOUT_S = 120
 
 
 def is_url(location: str) -> bool:
@@ -87,21 +90,30 @@ class _Sqlite:
         self.where = str(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise HistoryError(f"cannot open the history file {path}: {exc}") from None
         self.db.execute("PRAGMA foreign_keys = ON")
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with closing(self.db.execute(sql, tuple(args))) as cur:
+        with self._guard(), closing(self.db.execute(sql, tuple(args))) as cur:
             return [tuple(row) for row in cur.fetchall()]
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.db.executemany(sql, rows)
+        with self._guard():
+            self.db.executemany(sql, rows)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise HistoryError(f"history {self.where}: {exc}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")  # the write lock first: writers queue, none fails midway
+        # the write lock first (waiting up to the busy timeout): writers queue, none fails midway
+        self.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
@@ -132,7 +144,9 @@ class _Postgres:
             ) from None
         self._errors: tuple[type[Exception], ...] = (psycopg.Error,)
         try:
-            self.db = psycopg.connect(_libpq_url(url), autocommit=True, connect_timeout=10)
+            self.db = psycopg.connect(_libpq_url(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+            self.db.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")  # every wait is bounded
+            self.db.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT_S}s'")
         except psycopg.Error as exc:
             raise HistoryError(
                 f"cannot reach the history at {self.where}: {scrub(str(exc).strip(), url)}",

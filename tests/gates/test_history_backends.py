@@ -227,3 +227,19 @@ def test_a_bad_history_url_in_the_config_is_refused_without_its_password(tmp_pat
     assert "history.url" in str(info.value)
     assert "topsecret" not in str(info.value)
     assert "root:***@db" in str(info.value)
+
+
+def test_history_precedence_flag_then_environment_then_file():
+    from releasegate.commands.judging import with_history
+    from releasegate.config import Config, HistoryConfig
+
+    config = Config(history=HistoryConfig(path="file.sqlite"))
+    env = {"RELEASEGATE_HISTORY": "env.sqlite"}
+    assert with_history(config, "flag.sqlite", env).history.location == "flag.sqlite"
+    assert with_history(config, None, env).history.location == "env.sqlite"
+    assert with_history(config, None, {}).history.location == "file.sqlite"
+    pg = with_history(config, "postgresql://u@h/db", {})
+    assert (pg.history.url, pg.history.path) == ("postgresql://u@h/db", "file.sqlite")
+    assert with_history(config, "sqlite:///tmp/x.sqlite", {}).history.location == "/tmp/x.sqlite"
+    on_file = Config(history=HistoryConfig(url="postgresql://u@h/db"))
+    assert with_history(on_file, "local.sqlite", {}).history.location == "local.sqlite"

@@ -120,7 +120,7 @@ def run_command(
 ) -> ExitCode:
     out = out or sys.stdout
     env = os.environ if environ is None else environ
-    config = with_history(load_config(args.config, environ=env), args.history, env)
+    config = with_history(load_config(args.config, environ=env), getattr(args, "history", None), env)
     settings = resolve_settings(args, config, env)
     options = options_from_args(args, settings)
     budgets = checked_budgets(config)

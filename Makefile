@@ -66,7 +66,7 @@ lint: python-deps
 	$(BIN)/ruff format --check .
 
 typecheck: python-deps
-	$(BIN)/mypy releasegate gates suites fixtures
+	$(BIN)/mypy releasegate
 
 bench: deps
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python "$$script"; done

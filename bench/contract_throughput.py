@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fixtures.promptlib.launcher import start  # noqa: E402
 from releasegate.config import Environment  # noqa: E402
+from releasegate.fixtures.promptlib.launcher import start  # noqa: E402
 from releasegate.layers._contract.runner import st_command  # noqa: E402
 from releasegate.layers.contract import ContractSettings, run  # noqa: E402
 from releasegate.spec import LayerContext  # noqa: E402

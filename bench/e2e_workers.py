@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fixtures.promptlib.launcher import start
 from releasegate.config import Environment
+from releasegate.fixtures.promptlib.launcher import start
 from releasegate.layers.e2e import E2ESettings, run
 from releasegate.results import LayerStatus, Status
 from releasegate.spec import LayerContext, RunOptions

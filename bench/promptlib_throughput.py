@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fixtures.promptlib.launcher import start
+from releasegate.fixtures.promptlib.launcher import start
 
 TARGETS = ("/api/prompts?limit=10", "/health")
 _RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.M)

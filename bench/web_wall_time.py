@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fixtures.promptlib.launcher import start  # noqa: E402
 from releasegate.browser import HEADLESS_FLAGS, find_chromium  # noqa: E402
 from releasegate.config import Environment  # noqa: E402
+from releasegate.fixtures.promptlib.launcher import start  # noqa: E402
 from releasegate.layers.web import SPEC  # noqa: E402
 from releasegate.spec import LayerContext  # noqa: E402
 

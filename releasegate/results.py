@@ -18,7 +18,7 @@ HDR histogram (3 significant figures) instead of raw ``values``. ``timeline`` op
 holds per-second points so gates can evaluate a sustained breach (``window``).
 
 A whole run is a :class:`RunResult`: :class:`RunInfo` plus one LayerResult per layer. It is
-written to ``reports/<run-id>/results.json`` and is all ``python -m gates`` needs.
+written to ``reports/<run-id>/results.json`` and is all ``python -m releasegate.gates`` needs.
 """
 
 from __future__ import annotations

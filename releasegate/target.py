@@ -100,8 +100,8 @@ def resolve(environment: Environment, *, faults: Sequence[str] = ()) -> Iterator
 def _start_embedded(environment: Environment, faults: Sequence[str]) -> Target:
     wanted = tuple(faults) if faults else tuple(environment.faults)
     try:
-        from fixtures.promptlib.faults import FaultError, parse_faults
-        from fixtures.promptlib.launcher import start
+        from releasegate.fixtures.promptlib.faults import FaultError, parse_faults
+        from releasegate.fixtures.promptlib.launcher import start
     except ImportError as exc:
         raise TargetError(
             f"the embedded demo target cannot be imported: {exc}",
@@ -116,7 +116,7 @@ def _start_embedded(environment: Environment, faults: Sequence[str]) -> Target:
     except Exception as exc:
         raise TargetError(
             f"the embedded demo target did not start: {type(exc).__name__}: {exc}",
-            hint="run `python -m fixtures.promptlib --port 0` to see why",
+            hint="run `python -m releasegate.fixtures.promptlib --port 0` to see why",
         ) from None
     env = environment.model_copy(update={"base_url": app.url})
     return Target(environment=env, base_url=app.url, embedded=True, faults=wanted, _app=app)

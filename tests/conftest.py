@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from fixtures.promptlib.launcher import RunningApp, start
+from releasegate.fixtures.promptlib.launcher import RunningApp, start
 from tests.pgserver import PgServer
 
 

@@ -17,8 +17,10 @@ BOTTOM = ("releasegate.results", "releasegate.errors", "releasegate.exitcodes", 
           "releasegate.configfile", "releasegate.spec", "releasegate.registry")  # fmt: skip
 ENGINE = ("releasegate.engine", "releasegate.target", "releasegate.policy", "releasegate.progress",
           "releasegate.events")  # fmt: skip
-LOCUST_SIDE = ("releasegate.load", "releasegate.layers._load.recorder", "suites.load")
-ENTRY_ALIASES = ("gates.__main__",)  # `python -m gates`, an alias of `releasegate judge`
+LOCUST_SIDE = ("releasegate.load", "releasegate.layers._load.recorder", "releasegate.suites.load")
+ENTRY_ALIASES = (
+    "releasegate.gates.__main__",
+)  # `python -m releasegate.gates`, an alias of `releasegate judge`
 
 
 def module_name(path: Path) -> str:
@@ -65,19 +67,27 @@ def violations(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
     ]
 
 
+GATES, SUITES, FIXTURES = "releasegate.gates", "releasegate.suites", "releasegate.fixtures"
+
+
+def engine_modules() -> list[Path]:
+    """The engine: releasegate itself, without the judge, the content and the reference targets."""
+    return [p for p in modules("releasegate") if not within(module_name(p), GATES, SUITES, FIXTURES)]
+
+
 def test_only_the_cli_imports_gates() -> None:
-    engine = [p for p in modules("releasegate") if not within(module_name(p), *CLI_MODULES)]
-    assert violations(engine, ("gates",)) == []
+    engine = [p for p in engine_modules() if not within(module_name(p), *CLI_MODULES)]
+    assert violations(engine, (GATES,)) == []
 
 
 def test_gates_never_imports_the_cli() -> None:
-    library = [p for p in modules("gates") if module_name(p) not in ENTRY_ALIASES]
+    library = [p for p in modules("releasegate/gates") if module_name(p) not in ENTRY_ALIASES]
     assert violations(library, CLI_MODULES) == []
 
 
 def test_gates_imports_nothing_from_the_layers_or_the_engine() -> None:
     """Gates receive the metric catalogue as data (the specs, from the bottom module)."""
-    assert violations(modules("gates"), ("releasegate.layers", *ENGINE)) == []
+    assert violations(modules("releasegate/gates"), ("releasegate.layers", *ENGINE)) == []
 
 
 def _string_constants(path: Path) -> Iterator[tuple[str, int]]:
@@ -98,7 +108,7 @@ def _string_constants(path: Path) -> Iterator[tuple[str, int]]:
 
 def test_no_layer_name_in_gates_or_the_engine() -> None:
     """What a layer is (writes, feeds the SLO, is charted as bars) is declared on its spec."""
-    paths = modules("gates") + [p for p in modules("releasegate") if module_name(p) in ENGINE]
+    paths = modules("releasegate/gates") + [p for p in engine_modules() if module_name(p) in ENGINE]
     found = [
         f"{p.relative_to(ROOT)}:{line} names layer {text!r}"
         for p in paths
@@ -111,7 +121,7 @@ def test_no_layer_name_in_gates_or_the_engine() -> None:
 def test_suites_import_only_public_modules() -> None:
     found = [
         f"{p.relative_to(ROOT)}:{line} imports {name}"
-        for p in modules("suites")
+        for p in modules("releasegate/suites")
         for name, line in imports(p)
         if within(name, "releasegate") and any(part.startswith("_") for part in name.split(".")[1:-1])
     ]
@@ -150,7 +160,9 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_no_import_circle() -> None:
     """Between modules (package __init__ re-exports aside), imports form no circle."""
-    paths = [p for p in modules("releasegate", "gates", "suites") if p.name != "__init__.py"]
+    paths = [
+        p for p in modules("releasegate") if p.name != "__init__.py" and not within(module_name(p), FIXTURES)
+    ]
     assert _cycle(_graph(paths)) is None
 
 
@@ -160,22 +172,24 @@ def test_the_circle_finder_finds_circles() -> None:
 
 
 def test_the_bottom_imports_nothing_above_it() -> None:
-    bottom = [p for p in modules("releasegate") if module_name(p) in BOTTOM]
+    bottom = [p for p in engine_modules() if module_name(p) in BOTTOM]
     assert len(bottom) == len(BOTTOM)
-    above = ("releasegate.engine", "releasegate.target", "releasegate.layers", "gates", *CLI_MODULES)
+    above = ("releasegate.engine", "releasegate.target", "releasegate.layers", GATES, *CLI_MODULES)
     assert violations(bottom, above) == []
 
 
 def _layer_of(name: str) -> str | None:
     for layer in LAYERS:
-        if within(name, f"releasegate.layers.{layer}", f"releasegate.layers._{layer}", f"suites.{layer}"):
+        if within(name, f"releasegate.layers.{layer}", f"releasegate.layers._{layer}", f"{SUITES}.{layer}"):
             return layer
     return None
 
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_a_layer_imports_no_other_layer(layer: str) -> None:
-    own = [p for p in modules("releasegate/layers", "suites") if _layer_of(module_name(p)) == layer]
+    own = [
+        p for p in modules("releasegate/layers", "releasegate/suites") if _layer_of(module_name(p)) == layer
+    ]
     found = [
         f"{p.relative_to(ROOT)}:{line} imports {name}"
         for p in own
@@ -188,23 +202,28 @@ def test_a_layer_imports_no_other_layer(layer: str) -> None:
 def test_nothing_in_this_process_imports_locust() -> None:
     """Locust's gevent patching poisons the process: only the locustfile side (run in a child
     process: the public ``releasegate.load``, the recorder and ``suites/load``) may import it."""
-    process = [
-        p for p in modules("releasegate", "gates", "suites") if not within(module_name(p), *LOCUST_SIDE)
-    ]
+    process = [p for p in modules("releasegate") if not within(module_name(p), *LOCUST_SIDE, FIXTURES)]
     assert violations(process, ("locust", "gevent", *LOCUST_SIDE)) == []
 
 
 def test_the_reference_target_stands_alone() -> None:
-    assert violations(modules("fixtures"), ("releasegate", "gates", "suites")) == []
+    """A reference target imports nothing of the harness (only its own modules)."""
+    found = [
+        f"{p.relative_to(ROOT)}:{line} imports {name}"
+        for p in modules("releasegate/fixtures")
+        for name, line in imports(p)
+        if within(name, "releasegate") and not within(name, FIXTURES)
+    ]
+    assert found == []
 
 
 def test_only_the_target_resolver_imports_fixtures() -> None:
-    engine = [p for p in modules("releasegate") if module_name(p) != "releasegate.target"]
-    assert violations(engine, ("fixtures",)) == []
+    engine = [p for p in engine_modules() if module_name(p) != "releasegate.target"]
+    assert violations(engine + modules("releasegate/gates"), (FIXTURES,)) == []
 
 
 def test_the_rules_see_real_imports() -> None:
     """The parser finds what the rules look for, so an empty violation list means something."""
     found = {name for name, _ in imports(ROOT / "releasegate" / "target.py")}
-    assert "fixtures.promptlib.launcher" in found
+    assert "releasegate.fixtures.promptlib.launcher" in found
     assert "releasegate.configfile.environment_named" in found

@@ -46,7 +46,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from gates import load_run
+    from releasegate.gates import load_run
 
     config = with_history(load_config(args.config), args.history)
     budgets = checked_budgets(config)

@@ -22,7 +22,7 @@ from releasegate.results import LayerStatus, RunResult, Status
 from releasegate.spec import LayerSpec
 
 if TYPE_CHECKING:
-    from gates import BudgetSet
+    from releasegate.gates import BudgetSet
 
 __all__ = [
     "Judged",
@@ -52,7 +52,7 @@ def specs() -> dict[str, LayerSpec]:
 
 def checked_budgets(config: Config, layers: Mapping[str, LayerSpec] | None = None) -> BudgetSet:
     """Every budget of ``config`` validated before anything runs (ConfigError, exit 2)."""
-    from gates import validate_budgets
+    from releasegate.gates import validate_budgets
 
     return validate_budgets(config, specs() if layers is None else layers)
 
@@ -60,7 +60,7 @@ def checked_budgets(config: Config, layers: Mapping[str, LayerSpec] | None = Non
 def check_baseline(spec: str | None) -> None:
     """``--baseline`` checked before anything runs (UsageError, exit 2)."""
     if spec is not None:
-        from gates.baseline import check_baseline_spec
+        from releasegate.gates.baseline import check_baseline_spec
 
         check_baseline_spec(spec)
 
@@ -68,8 +68,8 @@ def check_baseline(spec: str | None) -> None:
 def with_history(config: Config, chosen: str | None, environ: Mapping[str, str] | None = None) -> Config:
     """``config`` with the history ``--history`` (> ``RELEASEGATE_HISTORY`` > ``[history]``)
     names: a ``postgresql://`` URL, ``sqlite:///path`` or a file path."""
-    from gates.historydb import POSTGRES_SCHEMES, check_location
     from releasegate.configfile import layered
+    from releasegate.gates.historydb import POSTGRES_SCHEMES, check_location
 
     location = layered("history", cli=chosen, default="", environ=environ).value
     if not location:
@@ -87,8 +87,8 @@ def check_history(config: Config, budgets: BudgetSet, *, record_history: bool, b
     """Open the history once before anything runs when judging will need it (creating or
     upgrading its schema), so an unreachable database or a wrong URL stops a run before it
     starts (HistoryError, exit 3), not after."""
-    from gates.history import History
-    from gates.runner import needs_history
+    from releasegate.gates.history import History
+    from releasegate.gates.runner import needs_history
 
     if needs_history(config, budgets, record_history=record_history, baseline=baseline):
         History(config.history.location).close()
@@ -106,8 +106,8 @@ def judge(
     environ: Mapping[str, str] | None = None,
 ) -> Judged:
     """Judge ``run``, write every report into ``run_dir`` and print the verdict."""
-    from gates import github_annotations, run_gates
-    from gates.reports.markdown import render_markdown
+    from releasegate.gates import github_annotations, run_gates
+    from releasegate.gates.reports.markdown import render_markdown
 
     out = out or sys.stdout
     env = os.environ if environ is None else environ

@@ -53,9 +53,9 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 def merge_dirs(run_dirs: list[Path], out: Path) -> str:
     """Merge ``run_dirs`` into ``out`` (new or empty); the merged run's id."""
-    from gates import load_run
-    from gates.merge import SHARDS_DIR, merge_runs
     from releasegate.engine import new_run_id
+    from releasegate.gates import load_run
+    from releasegate.gates.merge import SHARDS_DIR, merge_runs
 
     resolved = [d.resolve() for d in run_dirs]
     target = out.resolve()

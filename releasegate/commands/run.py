@@ -23,7 +23,7 @@ from releasegate.spec import AbortRule, RunOptions
 from releasegate.target import resolve, select_environment
 
 if TYPE_CHECKING:
-    from gates import BudgetSet
+    from releasegate.gates import BudgetSet
 
 __all__ = ["RunSettings", "options_from_args", "resolve_settings", "run_command"]
 
@@ -155,7 +155,7 @@ def run_command(
 
 def _abort_rules(budgets: BudgetSet) -> dict[str, tuple[AbortRule, ...]]:
     """The live stop rules of every layer."""
-    from gates import abort_rules
+    from releasegate.gates import abort_rules
 
     return {name: abort_rules(budgets, name) for name in registry.LAYER_NAMES}
 

@@ -49,9 +49,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    from gates.budgets import parse_objective
-    from gates.slo import slo_report
     from releasegate.commands.judging import with_history
+    from releasegate.gates.budgets import parse_objective
+    from releasegate.gates.slo import slo_report
 
     config = with_history(load_config(args.config), args.history)
     environment = args.env or config.default_environment

@@ -64,7 +64,7 @@ def _known_checks(names: list[str], field: str) -> list[str]:
     return names
 
 
-SUITE_HOOKS = "suites.contract.hooks"
+SUITE_HOOKS = "releasegate.suites.contract.hooks"
 
 
 class ContractSettings(LayerSettings):

@@ -7,7 +7,7 @@ after a retry is ``flaky``, never a pass. Post-deploy, and against production un
 explicitly allowed, only ``smoke`` (read-only) personas run.
 
 Shards (``--shard i/n`` on several machines) merge with ``releasegate merge`` (see
-:mod:`gates.merge`) before ``releasegate judge`` gives the one verdict.
+:mod:`releasegate.gates.merge`) before ``releasegate judge`` gives the one verdict.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SPEC", "E2ESettings", "run"]
 
-_ROOT = Path(__file__).resolve().parents[2]
+_PKG = Path(__file__).resolve().parents[1]  # the releasegate package
 
 
 class E2ESettings(LayerSettings):
@@ -191,8 +191,8 @@ def _plan(ctx: LayerContext, settings: E2ESettings) -> _Plan:
     from releasegate.browser import find_chromium
     from releasegate.layers._e2e.personas import load_personas, secret_values
 
-    suite = _path(settings.suite, _ROOT / "suites" / "e2e")
-    personas_file = _path(settings.personas, _ROOT / "fixtures" / "personas.yaml")
+    suite = _path(settings.suite, _PKG / "suites" / "e2e")
+    personas_file = _path(settings.personas, _PKG / "fixtures" / "personas.yaml")
     personas = load_personas(personas_file)
     unknown = sorted(set(settings.select) - set(personas))
     if unknown:

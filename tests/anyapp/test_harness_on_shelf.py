@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.shelf.launcher import Running, start
+from releasegate.fixtures.shelf.launcher import Running, start
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

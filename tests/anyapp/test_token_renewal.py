@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.shelf.launcher import start
 from releasegate.auth import renew_at
+from releasegate.fixtures.shelf.launcher import start
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fixtures.promptlib import DEMO_USERS
 from releasegate.config import AuthConfig, Environment, LoginFlow
+from releasegate.fixtures.promptlib import DEMO_USERS
 from releasegate.layers import contract
 from releasegate.layers.contract import ContractSettings
 from releasegate.policy import Access, access

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from fixtures.promptlib.launcher import RunningApp
 from releasegate.config import Config, Environment
 from releasegate.errors import ConfigError
 from releasegate.exitcodes import ExitCode
+from releasegate.fixtures.promptlib.launcher import RunningApp
 from releasegate.layers import contract
 from releasegate.layers._contract.parse import FailureExample
 from releasegate.layers._contract.records import curl_for

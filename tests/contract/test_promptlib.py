@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.promptlib.launcher import RunningApp, start
 from releasegate.config import Environment
+from releasegate.fixtures.promptlib.launcher import RunningApp, start
 from releasegate.layers import contract
 from releasegate.layers._contract.auth import TOKEN_VAR
 from releasegate.results import LayerResult, LayerStatus, Record, Status

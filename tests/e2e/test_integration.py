@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from fixtures.promptlib.launcher import RunningApp, start
+from releasegate.fixtures.promptlib.launcher import RunningApp, start
 from releasegate.layers.e2e import run
 from releasegate.results import LayerResult, LayerStatus, Status
 from releasegate.spec import LayerContext, RunOptions

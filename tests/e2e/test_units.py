@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gates.merge import merge_layers
 from releasegate.config import Environment
 from releasegate.errors import ConfigError
+from releasegate.gates.merge import merge_layers
 from releasegate.layers._e2e import parse
 from releasegate.layers._e2e.journey import Journey, page_key
 from releasegate.layers._e2e.personas import load_personas, resolve_account

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.promptlib import DEMO_USERS
+from releasegate.fixtures.promptlib import DEMO_USERS
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 

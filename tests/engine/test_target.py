@@ -88,7 +88,7 @@ def test_embedded_demo_is_started_and_stopped_even_on_errors() -> None:
 
 
 def test_a_target_that_cannot_start_is_a_target_error(monkeypatch) -> None:
-    from fixtures.promptlib import launcher
+    from releasegate.fixtures.promptlib import launcher
 
     def fail(**_kw: object) -> None:
         raise launcher.PromptlibStartError("port in use")

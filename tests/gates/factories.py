@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gates.budgets import BudgetSet, parse_budgets
-from gates.catalog import build_catalog
 from releasegate.config import Config
+from releasegate.gates.budgets import BudgetSet, parse_budgets
+from releasegate.gates.catalog import build_catalog
 from releasegate.results import (
     LayerResult,
     LayerStatus,

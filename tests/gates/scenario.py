@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gates import Verdict, judge
+from releasegate.gates import Verdict, judge
 from releasegate.results import LayerStatus, MetricKind, Record, RunResult, Samples, Status
 from tests.gates.factories import budgets, counter, failing_record, layer, rate, run, timeline, trend
 

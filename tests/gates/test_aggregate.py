@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from gates import aggregate as agg
-from gates.units import fmt_delta, fmt_value, to_base
 from releasegate.aggregations import holds as _holds
+from releasegate.gates import aggregate as agg
+from releasegate.gates.units import fmt_delta, fmt_value, to_base
 from releasegate.results import MetricKind, Samples, TimePoint
 
 VALUES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import gates
+from releasegate import gates
 
 GATES = Path(gates.__file__).resolve().parent
 
@@ -23,7 +23,7 @@ def test_all_is_honest():
 def test_gates_never_imports_the_cli():
     for path in GATES.rglob("*.py"):
         if path.name == "__main__.py":
-            continue  # `python -m gates`: the entry-point alias of `releasegate judge`
+            continue  # `python -m releasegate.gates`: the entry-point alias of `releasegate judge`
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = []

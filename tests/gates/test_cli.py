@@ -1,4 +1,4 @@
-"""``releasegate judge RUN_DIR`` (and its alias ``python -m gates``): one test per exit code."""
+"""``releasegate judge RUN_DIR`` (and its alias ``python -m releasegate.gates``): one test per exit code."""
 
 from __future__ import annotations
 

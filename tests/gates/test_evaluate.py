@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from gates import BudgetVerdict, Decision, Verdict, judge
-from gates.model import BudgetStatus
-from gates.regress import BaselineRuns
 from releasegate.exitcodes import ExitCode
+from releasegate.gates import BudgetVerdict, Decision, Verdict, judge
+from releasegate.gates.model import BudgetStatus
+from releasegate.gates.regress import BaselineRuns
 from releasegate.results import LayerResult, LayerStatus, Samples
 from tests.gates.factories import budgets, counter, failing_record, layer, rate, run, timeline, trend
 
@@ -131,7 +131,7 @@ def test_allow_missing_does_not_block():
 
 
 def test_allowed_missing_data_is_folded_in_the_html_report_not_listed_as_a_problem():
-    from gates.reports.html import render_html
+    from releasegate.gates.reports.html import render_html
 
     tolerated = "load.http_req_failed"
     result = run(load([0.1] * 5))

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from gates import Decision, Verdict, abort_rules, judge, validate_budgets
-from gates.budgets import BudgetSet
-from gates.expand import escape, expand, format_key, glob_tags, is_glob
-from gates.model import BudgetStatus
-from gates.reports.html import render_html
-from gates.reports.junit import render_junit
-from gates.reports.markdown import render_markdown
+from releasegate.gates import Decision, Verdict, abort_rules, judge, validate_budgets
+from releasegate.gates.budgets import BudgetSet
+from releasegate.gates.expand import escape, expand, format_key, glob_tags, is_glob
+from releasegate.gates.model import BudgetStatus
+from releasegate.gates.reports.html import render_html
+from releasegate.gates.reports.junit import render_junit
+from releasegate.gates.reports.markdown import render_markdown
 from releasegate.layers._load import hdr
 from releasegate.layers._load.abort import Cell, Rule, evaluate
 from releasegate.results import LayerStatus, RunResult, Samples

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from gates import Verdict, judge
-from gates.baseline import resolve_baseline
-from gates.history import MAX_VALUES, History
-from gates.historydb import SCHEMA_VERSION
-from gates.regress import BaselineRuns
 from releasegate.errors import UsageError
+from releasegate.gates import Verdict, judge
+from releasegate.gates.baseline import resolve_baseline
+from releasegate.gates.history import MAX_VALUES, History
+from releasegate.gates.historydb import SCHEMA_VERSION
+from releasegate.gates.regress import BaselineRuns
 from releasegate.results import MetricKind, RunResult, Samples
 from tests.gates.factories import T0, budgets, layer, rate, run, trend
 
@@ -70,7 +70,7 @@ def test_large_trends_are_bounded_but_keep_count_and_shape(history):
     assert len(stored.buckets) <= MAX_VALUES
     assert stored.values == []
     assert stored.count == 20000
-    from gates.aggregate import aggregate
+    from releasegate.gates.aggregate import aggregate
 
     p95 = aggregate("p", 95.0, [stored], MetricKind.TREND)
     assert p95 == pytest.approx(1.9, rel=0.01)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from gates import judge
-from gates.history import History
-from gates.historydb import SCHEMA_VERSION, check_location
 from releasegate.cli import main
 from releasegate.errors import ConfigError, HistoryError
 from releasegate.exitcodes import ExitCode
+from releasegate.gates import judge
+from releasegate.gates.history import History
+from releasegate.gates.historydb import SCHEMA_VERSION, check_location
 from releasegate.redact import mask_url, url_passwords
 from tests.conftest import PG_PASSWORD
 from tests.gates.factories import T0, budgets, layer, rate, run, trend

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates import Decision, judge
-from gates.merge import conflicts, merge_layers, merge_runs, merge_samples
 from releasegate.aggregations import percentile, weighted
 from releasegate.errors import UsageError
+from releasegate.gates import Decision, judge
+from releasegate.gates.merge import conflicts, merge_layers, merge_runs, merge_samples
 from releasegate.results import LayerStatus, MetricKind, Record, Samples, Status, TimePoint
 from tests.gates.factories import T0, budgets, counter, layer, run, trend
 

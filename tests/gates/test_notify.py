@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gates.notify import notify_from_config, payload, post_summary
+from releasegate.gates.notify import notify_from_config, payload, post_summary
 from tests.gates.factories import config
 from tests.gates.scenario import scenario_run, scenario_verdict
 

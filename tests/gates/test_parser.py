@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gates.errors import BudgetSyntaxError
-from gates.nodes import Aggregation, Arith, BaselineRef, BoolOp, Comparison, Expr, Quantity
-from gates.parser import parse
+from releasegate.gates.errors import BudgetSyntaxError
+from releasegate.gates.nodes import Aggregation, Arith, BaselineRef, BoolOp, Comparison, Expr, Quantity
+from releasegate.gates.parser import parse
 
 
 @pytest.mark.parametrize(

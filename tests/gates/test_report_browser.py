@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gates.runner import write_reports
 from releasegate.browser import find_chromium
+from releasegate.gates.runner import write_reports
 from tests.gates.scenario import scenario_run, scenario_verdict
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "reports" / "test-artifacts"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from gates import Decision, github_annotations
-from gates.model import VerdictDocument
-from gates.reports.html import render_html
-from gates.reports.jsonout import SCHEMA_PATH, render_json, render_schema
-from gates.reports.junit import render_junit
-from gates.reports.markdown import render_markdown
-from gates.runner import write_reports
+from releasegate.gates import Decision, github_annotations
+from releasegate.gates.model import VerdictDocument
+from releasegate.gates.reports.html import render_html
+from releasegate.gates.reports.jsonout import SCHEMA_PATH, render_json, render_schema
+from releasegate.gates.reports.junit import render_junit
+from releasegate.gates.reports.markdown import render_markdown
+from releasegate.gates.runner import write_reports
 from tests.gates.scenario import scenario_run, scenario_verdict
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -125,8 +125,8 @@ def test_write_reports_writes_all_four(tmp_path, verdict):
 
 
 def test_web_vital_bars_are_labelled_short_with_the_whole_label_on_hover():
-    from gates.reports.charts import budget_bars, fit
-    from gates.reports.html import vital_label
+    from releasegate.gates.reports.charts import budget_bars, fit
+    from releasegate.gates.reports.html import vital_label
 
     assert vital_label("web.largest_contentful_paint{page:/explore}") == "LCP /explore"
     assert vital_label("web.resource_size{page:/,type:script}") == "size / script"
@@ -143,7 +143,7 @@ def test_web_vital_bars_are_labelled_short_with_the_whole_label_on_hover():
 def test_line_chart_legend_entries_do_not_overlap():
     import re
 
-    from gates.reports.charts import LEGEND_CHAR, line_chart
+    from releasegate.gates.reports.charts import LEGEND_CHAR, line_chart
 
     names = ["availability of the whole site", "p95", "p99"]
     svg = line_chart("t", {n: [(0.0, 1.0), (1.0, 2.0)] for n in names}, unit="s")

@@ -8,13 +8,11 @@ from typing import Any
 
 import pytest
 
-import gates
-import gates.runner
-from gates import Decision, judge, run_gates, validate_budgets
-from gates.history import History
-from gates.slo import attach_slo, run_events
-from releasegate import cli
+from releasegate import cli, gates
 from releasegate.config import Config
+from releasegate.gates import Decision, judge, run_gates, validate_budgets
+from releasegate.gates.history import History
+from releasegate.gates.slo import attach_slo, run_events
 from releasegate.results import RunResult
 from releasegate.spec import SloSource
 from tests.engine import fakes

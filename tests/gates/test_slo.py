@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from gates import Decision, judge
-from gates.history import History
-from gates.slo import Event, alerts, attach_slo, build_report, run_events, slo_report, window_stat
 from releasegate.exitcodes import ExitCode
+from releasegate.gates import Decision, judge
+from releasegate.gates.history import History
+from releasegate.gates.slo import Event, alerts, attach_slo, build_report, run_events, slo_report, window_stat
 from releasegate.results import RunResult
 from releasegate.spec import SloSource
 from tests.gates.factories import T0, budgets, layer, rate, run

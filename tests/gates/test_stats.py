@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from gates.aggregate import weighted
-from gates.stats import RegressionPolicy, compare, representative
+from releasegate.gates.aggregate import weighted
+from releasegate.gates.stats import RegressionPolicy, compare, representative
 
 
 def latencies(rng: random.Random, n: int, scale: float = 1.0) -> list[float]:

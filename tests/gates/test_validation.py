@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from gates import abort_rules, validate_budgets
-from gates.errors import BudgetSyntaxError
 from releasegate.errors import ConfigError
 from releasegate.exitcodes import ExitCode
+from releasegate.gates import abort_rules, validate_budgets
+from releasegate.gates.errors import BudgetSyntaxError
 from tests.gates.factories import LAYERS, budgets, config
 
 

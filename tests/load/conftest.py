@@ -62,9 +62,9 @@ def run_layer(ctx: LayerContext) -> LayerResult:
 
 
 def judge(result: LayerResult, budgets: Mapping[str, Any]) -> Any:
-    from gates.budgets import parse_budgets
-    from gates.catalog import build_catalog
-    from gates.evaluate import judge as gates_judge
+    from releasegate.gates.budgets import parse_budgets
+    from releasegate.gates.catalog import build_catalog
+    from releasegate.gates.evaluate import judge as gates_judge
 
     run = RunResult(
         info=RunInfo(
@@ -76,8 +76,8 @@ def judge(result: LayerResult, budgets: Mapping[str, Any]) -> Any:
 
 
 def abort_rules_from(budgets: Mapping[str, Any]) -> tuple[AbortRule, ...]:
-    from gates.budgets import abort_rules, parse_budgets
-    from gates.catalog import build_catalog
+    from releasegate.gates.budgets import abort_rules, parse_budgets
+    from releasegate.gates.catalog import build_catalog
 
     return abort_rules(parse_budgets(dict(budgets), build_catalog({"load": SPEC})), "load")
 

@@ -90,7 +90,7 @@ def test_unsupported_rules_are_named(metric: str, agg: str, tags: dict[str, str]
 
 def test_live_abort_and_the_verdict_aggregate_alike() -> None:
     """One set of aggregations: the live rule sees what the verdict will see on the same data."""
-    from gates.aggregate import aggregate
+    from releasegate.gates.aggregate import aggregate
     from releasegate.layers._load import hdr as hdr_mod
     from releasegate.results import MetricKind, Samples
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gates.aggregate import percentile, weighted
+from releasegate.gates.aggregate import percentile, weighted
 from releasegate.layers._load.profiles import Profile
 from releasegate.results import LayerStatus
 from releasegate.spec import RunOptions

@@ -8,7 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates.aggregate import percentile, weighted
+from releasegate.gates.aggregate import percentile, weighted
 from releasegate.layers._load import hdr
 
 latencies_ms = st.lists(

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from fixtures.promptlib import DEFAULT_COMMIT
+from releasegate.fixtures.promptlib import DEFAULT_COMMIT
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "fault-matrix.md"
@@ -127,7 +127,7 @@ def matrix_configs(work: Path) -> dict[str, Path]:
     spec taken from the clean promptlib (``baseline``)."""
     import httpx
 
-    from fixtures.promptlib.launcher import start
+    from releasegate.fixtures.promptlib.launcher import start
 
     shipped = (ROOT / "releasegate.toml").read_text()
     if "[environments.demo.layers" in shipped:

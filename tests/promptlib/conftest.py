@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fixtures.promptlib.launcher import RunningApp, start
+from releasegate.fixtures.promptlib.launcher import RunningApp, start
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from fixtures.promptlib import DEMO_USERS
+from releasegate.fixtures.promptlib import DEMO_USERS
 
 __all__ = ["InProcessClient", "demo", "in_process", "login", "new_user"]
 
@@ -57,8 +57,8 @@ class InProcessClient:
 
 
 def in_process(faults: str | None = None) -> InProcessClient:
-    from fixtures.promptlib.app import create_app
-    from fixtures.promptlib.faults import parse_faults
-    from fixtures.promptlib.settings import Settings
+    from releasegate.fixtures.promptlib.app import create_app
+    from releasegate.fixtures.promptlib.faults import parse_faults
+    from releasegate.fixtures.promptlib.settings import Settings
 
     return InProcessClient(create_app(Settings(faults=parse_faults(faults))))

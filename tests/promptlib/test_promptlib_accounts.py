@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fixtures.promptlib import DEFAULT_WEBHOOK_SECRET, WEBHOOK_SIGNATURE_HEADER
-from fixtures.promptlib.db import Database
-from fixtures.promptlib.payments import checkout_completed_event, sign
+from releasegate.fixtures.promptlib import DEFAULT_WEBHOOK_SECRET, WEBHOOK_SIGNATURE_HEADER
+from releasegate.fixtures.promptlib.db import Database
+from releasegate.fixtures.promptlib.payments import checkout_completed_event, sign
 from tests.promptlib.helpers import InProcessClient, demo, login, new_user
 
 PASSWORD = {"password": "correct-horse-1"}  # what `new_user` signs up with
@@ -51,8 +51,8 @@ def _snapshot(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.fixture
 def own_db(tmp_path: Path) -> Iterator[tuple[InProcessClient, Path]]:
     """An in-process promptlib on its own SQLite file (so its rows can be read, and it may lose its admin)."""
-    from fixtures.promptlib.app import create_app
-    from fixtures.promptlib.settings import Settings
+    from releasegate.fixtures.promptlib.app import create_app
+    from releasegate.fixtures.promptlib.settings import Settings
 
     path = tmp_path / "promptlib.sqlite3"
     client = InProcessClient(create_app(Settings(database_url=f"sqlite:///{path}")))

@@ -7,8 +7,8 @@ import time
 
 import httpx
 
-from fixtures.promptlib import DEFAULT_WEBHOOK_SECRET, WEBHOOK_SIGNATURE_HEADER
-from fixtures.promptlib.payments import checkout_completed_event, sign
+from releasegate.fixtures.promptlib import DEFAULT_WEBHOOK_SECRET, WEBHOOK_SIGNATURE_HEADER
+from releasegate.fixtures.promptlib.payments import checkout_completed_event, sign
 from tests.promptlib.helpers import demo, login, new_user
 
 PROMPT = {

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright import sync_api
 
-from fixtures.promptlib.launcher import RunningApp, start
+from releasegate.fixtures.promptlib.launcher import RunningApp, start
 from tests.promptlib.helpers import PASSWORD, new_user
 
 PAGE_FAULTS = "broken-signup,js-error,layout-shift,heavy-page"

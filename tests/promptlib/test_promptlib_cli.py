@@ -11,15 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fixtures.promptlib import DEFAULT_COMMIT, FAULTS
-from fixtures.promptlib.launcher import PromptlibStartError, start
+from releasegate.fixtures.promptlib import DEFAULT_COMMIT, FAULTS
+from releasegate.fixtures.promptlib.launcher import PromptlibStartError, start
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "fixtures.promptlib", *args],
+        [sys.executable, "-m", "releasegate.fixtures.promptlib", *args],
         check=False,
         capture_output=True,
         text=True,

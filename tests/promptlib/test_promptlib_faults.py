@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from fixtures.promptlib import DEFAULT_COMMIT
+from releasegate.fixtures.promptlib import DEFAULT_COMMIT
 from tests.promptlib.helpers import InProcessClient, demo, in_process, login
 
 FaultClient = Callable[[str], InProcessClient]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.promptlib import FAULTS
-from fixtures.promptlib.faults import FaultError, LatencyFault, parse_faults
+from releasegate.fixtures.promptlib import FAULTS
+from releasegate.fixtures.promptlib.faults import FaultError, LatencyFault, parse_faults
 
 
 @pytest.mark.parametrize(

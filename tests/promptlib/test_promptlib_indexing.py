@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fixtures.promptlib import INDEXABLE_ENV
-from fixtures.promptlib.launcher import start
+from releasegate.fixtures.promptlib import INDEXABLE_ENV
+from releasegate.fixtures.promptlib.launcher import start
 from tests.promptlib.helpers import InProcessClient
 
 PATHS = ("/", "/explore", "/login", "/api/prompts", "/health", "/openapi.json", "/no-such-page")
@@ -19,9 +19,9 @@ def test_every_response_says_noindex_by_default(client: httpx.Client) -> None:
 
 
 def test_noindex_does_not_depend_on_the_security_headers() -> None:
-    from fixtures.promptlib.app import create_app
-    from fixtures.promptlib.faults import parse_faults
-    from fixtures.promptlib.settings import Settings
+    from releasegate.fixtures.promptlib.app import create_app
+    from releasegate.fixtures.promptlib.faults import parse_faults
+    from releasegate.fixtures.promptlib.settings import Settings
 
     client = InProcessClient(create_app(Settings(faults=parse_faults("missing-security-headers"))))
     try:

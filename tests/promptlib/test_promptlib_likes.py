@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from fixtures.promptlib.db import Database
-from fixtures.promptlib.models import AgentType, Prompt, Tag, User
-from fixtures.promptlib.service import _apply_like, _like_id, flip_like, set_like
+from releasegate.fixtures.promptlib.db import Database
+from releasegate.fixtures.promptlib.models import AgentType, Prompt, Tag, User
+from releasegate.fixtures.promptlib.service import _apply_like, _like_id, flip_like, set_like
 
 _RELATIONS = re.compile(r"\b(users|tags)\b")
 

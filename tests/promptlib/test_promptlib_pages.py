@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fixtures.promptlib.launcher import RunningApp
-from fixtures.promptlib.models import TITLE_MAX
+from releasegate.fixtures.promptlib.launcher import RunningApp
+from releasegate.fixtures.promptlib.models import TITLE_MAX
 from tests.promptlib.helpers import demo, in_process, new_user
 
 NAV_ANON = {"nav-explore", "nav-pricing", "nav-login", "nav-signup"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.promptlib.launcher import RunningApp, start
+from releasegate.fixtures.promptlib.launcher import RunningApp, start
 
 MAX_EXAMPLES = "25"
 TIMEOUT = 120

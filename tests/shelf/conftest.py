@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fixtures.shelf.launcher import Running, start
+from releasegate.fixtures.shelf.launcher import Running, start
 
 READER = ("reader@shelf.test", "reader-password-1")
 CLIENT = ("shelf-ci", "client-secret-1")

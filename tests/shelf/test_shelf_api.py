@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fixtures.shelf.launcher import Running
+from releasegate.fixtures.shelf.launcher import Running
 from tests.shelf.conftest import PASSWORD, READER, login, new_user, token_auth
 
 pytestmark = pytest.mark.integration

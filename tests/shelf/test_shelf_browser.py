@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from playwright import sync_api
 
-from fixtures.shelf import TOKEN_STORAGE_KEY
-from fixtures.shelf.launcher import Running, start
 from releasegate.browser import find_chromium
+from releasegate.fixtures.shelf import TOKEN_STORAGE_KEY
+from releasegate.fixtures.shelf.launcher import Running, start
 from tests.shelf.conftest import READER
 
 pytestmark = pytest.mark.integration

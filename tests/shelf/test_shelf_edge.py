@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fixtures.shelf.edge import TokenBuckets
-from fixtures.shelf.launcher import Running, start
-from fixtures.shelf.settings import RateLimit, SettingsError, parse_rate_limit
+from releasegate.fixtures.shelf.edge import TokenBuckets
+from releasegate.fixtures.shelf.launcher import Running, start
+from releasegate.fixtures.shelf.settings import RateLimit, SettingsError, parse_rate_limit
 
 
 @pytest.mark.parametrize(

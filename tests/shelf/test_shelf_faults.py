@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fixtures.shelf import FAULTS
-from fixtures.shelf.faults import FaultError, parse_faults
-from fixtures.shelf.launcher import Running, start
+from releasegate.fixtures.shelf import FAULTS
+from releasegate.fixtures.shelf.faults import FaultError, parse_faults
+from releasegate.fixtures.shelf.launcher import Running, start
 from tests.shelf.conftest import new_user, token_auth
 
 
@@ -49,7 +49,7 @@ def test_bad_fault_specs_say_why(raw: str, message: str) -> None:
 
 def test_list_faults_names_every_fault() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "fixtures.shelf", "--list-faults"],
+        [sys.executable, "-m", "releasegate.fixtures.shelf", "--list-faults"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -12,7 +12,7 @@ import tempfile
 import httpx
 import pytest
 
-from fixtures.shelf.launcher import ShelfStartError, start
+from releasegate.fixtures.shelf.launcher import ShelfStartError, start
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,16 @@ def test_the_context_manager_stops_both_on_an_error() -> None:
 
 
 def test_one_process_serves_both_roles_and_stops_on_sigterm() -> None:
-    command = [sys.executable, "-m", "fixtures.shelf", "--port", "0", "--web-port", "0", "--no-seed-books"]
+    command = [
+        sys.executable,
+        "-m",
+        "releasegate.fixtures.shelf",
+        "--port",
+        "0",
+        "--web-port",
+        "0",
+        "--no-seed-books",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -101,7 +110,7 @@ def test_a_server_that_cannot_start_raises_with_its_stderr() -> None:
 )
 def test_bad_flags_exit_2_with_a_message(argv: list[str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "fixtures.shelf", *argv],
+        [sys.executable, "-m", "releasegate.fixtures.shelf", *argv],
         capture_output=True,
         text=True,
         timeout=30,
@@ -113,7 +122,7 @@ def test_bad_flags_exit_2_with_a_message(argv: list[str]) -> None:
 
 def test_help_documents_every_flag() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "fixtures.shelf", "--help"],
+        [sys.executable, "-m", "releasegate.fixtures.shelf", "--help"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from fixtures.shelf.launcher import Running, start
+from releasegate.fixtures.shelf.launcher import Running, start
 from tests.shelf.conftest import CLIENT, READER, login, token_auth
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fixtures.shelf.launcher import start
+from releasegate.fixtures.shelf.launcher import start
 from tests.shelf.conftest import READER, login, new_user, token_auth
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

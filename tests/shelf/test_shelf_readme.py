@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fixtures.shelf.launcher import start
 from releasegate.auth import login
 from releasegate.config import AuthConfig, Environment
+from releasegate.fixtures.shelf.launcher import start
 
 README = Path(__file__).resolve().parents[2] / "fixtures" / "shelf" / "README.md"
 

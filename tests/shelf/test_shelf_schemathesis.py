@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fixtures.shelf.launcher import Running, start
+from releasegate.fixtures.shelf.launcher import Running, start
 from tests.shelf.conftest import READER, login
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

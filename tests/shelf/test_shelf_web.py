@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from fixtures.shelf.launcher import Running
+from releasegate.fixtures.shelf.launcher import Running
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.promptlib import DEFAULT_COMMIT
 from releasegate import cli
 from releasegate.exitcodes import ExitCode
+from releasegate.fixtures.promptlib import DEFAULT_COMMIT
 
 pytestmark = pytest.mark.integration
 

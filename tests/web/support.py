@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import gates
+from releasegate import gates
 from releasegate.config import Config, Environment
 from releasegate.configfile import load
 from releasegate.layers.web import SPEC

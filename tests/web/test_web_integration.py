@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.promptlib import DEMO_USERS
-from gates import Decision
 from releasegate.config import AuthConfig, Environment, LoginFlow
+from releasegate.fixtures.promptlib import DEMO_USERS
+from releasegate.gates import Decision
 from releasegate.results import LayerStatus, Status
 from tests.web.support import judge, run_layer, statuses
 

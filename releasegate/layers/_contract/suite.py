@@ -16,7 +16,7 @@ CONFIG_NAME = "schemathesis.toml"
 
 
 def _suite_dir() -> Path | None:
-    found = importlib.util.find_spec("suites.contract")
+    found = importlib.util.find_spec("releasegate.suites.contract")
     if found is None or not found.submodule_search_locations:
         return None
     return Path(next(iter(found.submodule_search_locations)))

@@ -65,7 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _default_personas(config: pytest.Config) -> Path:
-    return Path(config.rootpath) / "fixtures" / "personas.yaml"
+    return Path(__file__).resolve().parents[2] / "fixtures" / "personas.yaml"  # releasegate/fixtures
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -31,7 +31,7 @@ POLL_S = 0.2
 
 def resolve_locustfile(name: str, base_dir: Path | None = None) -> Path:
     if name in BUILTIN_LOCUSTFILES:
-        return ROOT / BUILTIN_LOCUSTFILES[name]
+        return ROOT / "releasegate" / BUILTIN_LOCUSTFILES[name]
     path = Path(name)
     if not path.is_absolute():
         path = (base_dir or Path.cwd()) / path

@@ -142,6 +142,7 @@ def _findings(outcome: Outcome, record: Record) -> list[Finding]:
         "evidence": list(record.artifacts),
         "reproduce": record.reproduction,
         "tags": {"check": outcome.check},
+        "duration_s": sum(p.elapsed_s or 0.0 for p in outcome.probes),
     }
     out: list[Finding] = []
     if outcome.status == "fail":

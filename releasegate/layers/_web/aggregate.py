@@ -262,7 +262,13 @@ def findings_for(outcome: PageOutcome) -> list[Finding]:
     finding of its own."""
     where = f"{outcome.page} ({outcome.preset})"
     reports = shareable(a for a in outcome.artifacts if a.endswith(".html")) or shareable(outcome.artifacts)
-    base = {"layer": LAYER, "where": where, "evidence": reports, "reproduce": _repro(outcome)}
+    base = {
+        "layer": LAYER,
+        "where": where,
+        "evidence": reports,
+        "reproduce": _repro(outcome),
+        "duration_s": outcome.duration_s,
+    }
     if outcome.failed:
         why = "; ".join(outcome.errors) or "no run produced a report"
         return [Finding(**base, kind="page_error", what=f"could not be measured: {why}", tags=outcome.tags)]

@@ -101,13 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(envs)
     layers = sub.add_parser("layers", help="list the layers, their stages and the metrics budgets may name")
     _add_config(layers)
-    from releasegate.commands import install, judge, merge, preflight, slo
+    from releasegate.commands import install, judge, merge, preflight, sla, slo
 
     install.register(sub)
     judge.register(sub)
     merge.register(sub)
     preflight.register(sub)
     slo.register(sub)
+    sla.register(sub)
     return parser
 
 
@@ -136,6 +137,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         from releasegate.commands.slo import run as slo_command
 
         return slo_command(args)
+    if args.command == "sla":
+        from releasegate.commands.sla import run as sla_command
+
+        return sla_command(args)
     if args.command == "run":
         from releasegate.commands.run import run_command
 

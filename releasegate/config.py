@@ -215,6 +215,11 @@ class HistoryConfig(_Strict):
 
 class NotifyConfig(_Strict):
     webhook_env: str | None = Field(default=None, description="Env var holding a Slack-compatible URL.")
+    report_url: str | None = Field(
+        default=None,
+        description="Where the run's report.html is published, with {run_id} for the run, e.g. "
+        "https://ci.example.com/releasegate/{run_id}/report.html: the message links it.",
+    )
 
 
 def _default_environments() -> dict[str, Environment]:

@@ -5,6 +5,10 @@ A layer run yields a :class:`LayerResult` holding two kinds of data:
 * :class:`Record` — evidence for people: one checked thing (a probe, a failing contract
   check, a persona scenario, a Lighthouse page) with its status, message, tags,
   artifacts (paths relative to the run directory) and a reproduction hint.
+* :class:`Finding` — a cause, in one shape for every layer: where it happened, what went
+  wrong, how often, the evidence (paths relative to the run directory), one command per line
+  that reproduces it, and the metric (and tags) it feeds, so a failing budget can show the
+  findings behind it.
 * :class:`Samples` — data for gates: observations of one metric under one set of tags.
   Metric kinds follow k6: ``trend`` (values: durations, sizes, scores), ``rate``
   (0/1 observations: failed?, available?), ``counter`` (increments: failures, bytes),
@@ -23,8 +27,10 @@ written to ``reports/<run-id>/results.json`` and is all ``python -m releasegate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -86,6 +92,33 @@ class Record(_Model):
     duration_s: float | None = None
 
 
+class Finding(_Model):
+    """One cause a reader can act on: "GET /api/prompts answered HTTP 500 (4x)"."""
+
+    layer: str
+    kind: str = Field(
+        description="What sort of cause: check_failed, server_error, step_failed, http_error, ..."
+    )
+    where: str = Field(description="The operation, persona step, endpoint, page or URL it happened at.")
+    what: str = Field(description="The cause in one line, as the tool reported it (secrets masked).")
+    count: int = Field(default=1, description="How often it was seen.")
+    evidence: list[str] = Field(
+        default_factory=list, description="Paths relative to the run directory: screenshots, traces, reports."
+    )
+    reproduce: str | None = Field(
+        default=None, description="Commands that reproduce it, one per line, run from the run directory."
+    )
+    metric: str | None = Field(
+        default=None, description="The layer metric it feeds (without the layer prefix); None: any metric."
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="Matched against a budget's selector.")
+    duration_s: float | None = Field(default=None, description="How long its source took to check.")
+
+    @property
+    def commands(self) -> list[str]:
+        return [line for line in (self.reproduce or "").splitlines() if line.strip()]
+
+
 class TimePoint(_Model):
     """Observations of one metric during one second (``t`` = seconds since layer start)."""
 
@@ -122,6 +155,7 @@ class LayerResult(_Model):
     finished_at: datetime | None = None
     records: list[Record] = Field(default_factory=list)
     samples: list[Samples] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list, description="The causes behind failing records.")
     error: str | None = Field(default=None, description="Why the layer's data cannot be trusted.")
     aborted: str | None = Field(default=None, description="Why and when the layer stopped early.")
     meta: dict[str, Any] = Field(
@@ -160,3 +194,27 @@ class RunResult(_Model):
 
     def layer(self, name: str) -> LayerResult | None:
         return next((lr for lr in self.layers if lr.layer == name), None)
+
+
+_INTERNAL = frozenset({".hypothesis", "st-cache", "__pycache__", ".pytest_cache", "node_modules"})
+
+
+def shareable(paths: Iterable[str]) -> list[str]:
+    """The paths a reader may be shown as evidence: relative to the run directory, inside it,
+    and not a tool's own cache or state (``.hypothesis``, crash caches, dot-files)."""
+    out: list[str] = []
+    for path in paths:
+        parts = PurePosixPath(path).parts
+        if not parts or path.startswith("/") or ":" in parts[0] or ".." in parts:
+            continue
+        if any(p in _INTERNAL or p.startswith(".") for p in parts):
+            continue
+        if path not in out:
+            out.append(path)
+    return out
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line (whitespace runs collapsed), cut at ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -37,7 +37,11 @@ def _lead(items: list[BudgetVerdict], one: str, many: str) -> str:
     return f"{len(items)} {noun}: {first.key}: {first.message}{more}"
 
 
-def layer_summaries(run: RunResult) -> list[LayerSummary]:
+def layer_summaries(run: RunResult, records: list[BudgetVerdict] | None = None) -> list[LayerSummary]:
+    failing: dict[str, int] = {}
+    for r in records or []:
+        if r.status is BudgetStatus.FAIL and r.level == "error" and r.layer:
+            failing[r.layer] = failing.get(r.layer, 0) + 1
     out = []
     for name in dict.fromkeys([*run.info.layers, *(lr.layer for lr in run.layers)]):
         layer = run.layer(name)
@@ -56,6 +60,7 @@ def layer_summaries(run: RunResult) -> list[LayerSummary]:
                 aborted=layer.aborted,
                 records=len(layer.records),
                 failed_records=failed,
+                failed_budgets=failing.get(name, 0),
                 duration_s=layer.duration_s,
                 artifacts=list(layer.artifacts),
             )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from releasegate.aggregations import holds
 from releasegate.gates import aggregate as agg
+from releasegate.gates import evidence as ev
 from releasegate.gates.budgets import BudgetSet, BudgetSpec
 from releasegate.gates.catalog import result_unit
 from releasegate.gates.decide import decide, layer_summaries, run_summary
@@ -33,9 +34,7 @@ from releasegate.gates.nodes import Arith, BaselineRef, Comparison, Expr, Operan
 from releasegate.gates.regress import Baseline, BaselineRuns, baseline_series, regression
 from releasegate.gates.stats import RegressionPolicy
 from releasegate.gates.units import fmt_value
-from releasegate.results import LayerResult, LayerStatus, MetricKind, RunResult, Samples, Status
-
-MAX_EVIDENCE = 12
+from releasegate.results import LayerResult, LayerStatus, MetricKind, RunResult, Samples
 
 
 def judge(
@@ -58,7 +57,7 @@ def judge(
         exit_code=decision.exit_code,
         reason=reason,
         budgets=records,
-        layers=layer_summaries(run),
+        layers=layer_summaries(run, records),
         run=run_summary(run),
         baseline_run=_baseline_label(baseline),
     )
@@ -137,7 +136,7 @@ def _judge_one(
         baseline_delta=relative(deciding.observed, deciding.baseline),
         comparisons=judged.results,
         regression=moved,
-        evidence=_evidence(layer, b) if status is not BudgetStatus.PASS else [],
+        **(ev.for_budget(layer, b) if status is not BudgetStatus.PASS else {}),
     )
 
 
@@ -159,7 +158,7 @@ def _unjudged(run: RunResult, b: BudgetSpec) -> BudgetVerdict | None:
             b,
             BudgetStatus.INCONCLUSIVE,
             f"layer {b.layer} errored, its data cannot be trusted: {layer.error or 'no reason given'}",
-            evidence=_evidence(layer, b, everything=True),
+            **ev.for_budget(layer, b, everything=True),
         )
     return None
 
@@ -171,7 +170,7 @@ def _missing(b: BudgetSpec, layer: LayerResult, n: int) -> BudgetVerdict:
         else f"only {n} samples for {b.key}, fewer than min_samples = {b.min_samples}"
     )
     allowed = " (allowed: allow_missing = true)" if b.allow_missing else ""
-    return _record(b, BudgetStatus.INCONCLUSIVE, missing + allowed, samples=n, evidence=_evidence(layer, b))
+    return _record(b, BudgetStatus.INCONCLUSIVE, missing + allowed, samples=n, **ev.for_budget(layer, b))
 
 
 @dataclass(frozen=True)
@@ -337,19 +336,6 @@ def _windowed(
     return True, note, None
 
 
-def _evidence(layer: LayerResult, b: BudgetSpec, *, everything: bool = False) -> list[str]:
-    """Artifacts and reproductions of the records the key selects, failing ones first."""
-    records = [r for r in layer.records if everything or agg.matches(r.tags, b.selector)]
-    records.sort(key=lambda r: r.status not in (Status.FAIL, Status.ERROR, Status.FLAKY))
-    out: list[str] = []
-    for r in records:
-        out += [a for a in r.artifacts if a not in out]
-        if r.reproduction and r.reproduction not in out and r.status is not Status.PASS:
-            out.append(r.reproduction)
-    out += [a for a in layer.artifacts if a not in out]
-    return out[:MAX_EVIDENCE]
-
-
 def _synthetic(run: RunResult) -> list[BudgetVerdict]:
     out = []
     for name in dict.fromkeys([*run.info.layers, *(lr.layer for lr in run.layers)]):
@@ -369,7 +355,7 @@ def _synthetic(run: RunResult) -> list[BudgetVerdict]:
                     **base,
                     status=BudgetStatus.INCONCLUSIVE,
                     message=f"layer {name} errored: {layer.error or 'no reason given'}",
-                    evidence=list(layer.artifacts)[:MAX_EVIDENCE],
+                    **ev.for_layer(layer),
                 )
             )
         if layer is not None and layer.aborted:
@@ -381,7 +367,7 @@ def _synthetic(run: RunResult) -> list[BudgetVerdict]:
                     layer=name,
                     status=BudgetStatus.FAIL,
                     message=f"layer {name} stopped early: {layer.aborted}",
-                    evidence=list(layer.artifacts)[:MAX_EVIDENCE],
+                    **ev.for_layer(layer),
                 )
             )
     return out

@@ -21,7 +21,16 @@ from typing import Any
 
 from releasegate.errors import UsageError
 from releasegate.gates.fingerprint import fingerprint
-from releasegate.results import LayerResult, LayerStatus, Record, RunInfo, RunResult, Samples, TimePoint
+from releasegate.results import (
+    Finding,
+    LayerResult,
+    LayerStatus,
+    Record,
+    RunInfo,
+    RunResult,
+    Samples,
+    TimePoint,
+)
 
 __all__ = ["SHARDS_DIR", "conflicts", "merge_layers", "merge_runs", "merge_samples", "shard_path"]
 
@@ -123,6 +132,7 @@ def merge_layers(parts: Sequence[tuple[str, LayerResult]]) -> LayerResult:
         finished_at=max(finished) if len(finished) == len(results) else None,
         records=[_tagged(rec, label) for label, lr in parts for rec in lr.records],
         samples=[merge_samples(group) for group in bag.values()],
+        findings=[_tagged_finding(f, label) for label, lr in parts for f in lr.findings],
         error="; ".join(errors) or None,
         aborted="; ".join(aborted) or None,
         meta=_merged_meta(parts),
@@ -170,6 +180,15 @@ def _tagged(record: Record, label: str) -> Record:
         update={
             "tags": {**record.tags, "shard": label},
             "artifacts": [shard_path(label, a) for a in record.artifacts],
+        }
+    )
+
+
+def _tagged_finding(finding: Finding, label: str) -> Finding:
+    return finding.model_copy(
+        update={
+            "tags": {**finding.tags, "shard": label},
+            "evidence": [shard_path(label, p) for p in finding.evidence],
         }
     )
 

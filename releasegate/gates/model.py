@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from releasegate.exitcodes import ExitCode
+from releasegate.results import Finding
 
 VERDICT_SCHEMA_VERSION = 1
 
@@ -107,7 +108,12 @@ class BudgetVerdict(_Model):
     baseline: float | None = Field(default=None, description="The same aggregation on the baseline run.")
     baseline_delta: float | None = Field(default=None, description="(observed - baseline) / |baseline|.")
     message: str
-    evidence: list[str] = Field(default_factory=list, description="Artifact paths and reproductions.")
+    evidence: list[str] = Field(
+        default_factory=list, description="Artifact paths (relative to the run directory) and reproductions."
+    )
+    findings: list[Finding] = Field(
+        default_factory=list, description="The causes behind a problem budget: the findings that feed it."
+    )
     layer: str = ""
     description: str = ""
     comparisons: list[ComparisonResult] = Field(default_factory=list)
@@ -132,6 +138,7 @@ class LayerSummary(_Model):
     aborted: str | None = None
     records: int = 0
     failed_records: int = 0
+    failed_budgets: int = Field(default=0, description="Error-level budgets of this layer that failed.")
     duration_s: float | None = None
     artifacts: list[str] = Field(default_factory=list)
 

@@ -30,7 +30,7 @@ from pydantic import Field, field_validator
 
 from releasegate.configfile import choose
 from releasegate.errors import ConfigError
-from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, utcnow
+from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, shareable, utcnow
 from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy
 
 __all__ = ["CHECKS", "SPEC", "ContractSettings", "run"]
@@ -173,7 +173,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     from releasegate.layers._contract.auth import TOKEN_VAR, AuthFailed, resolve_token
     from releasegate.layers._contract.breaking import Change, breaking_changes
     from releasegate.layers._contract.parse import crash_samples, parse_ndjson
-    from releasegate.layers._contract.runner import RunPlan, build_command, run_schemathesis, st_command
+    from releasegate.layers._contract.runner import RunPlan, build_command, run_schemathesis
     from releasegate.layers._contract.spec import SpecUnavailable, check_base_path, load_spec
     from releasegate.layers._contract.suite import suite_config, suite_env
     from releasegate.scrub import scrub_tree
@@ -253,8 +253,9 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
 
     ndjson = next(iter(sorted(plan.report_dir.glob("*.ndjson"))), None)
     report = parse_ndjson(ndjson, spec.operations) if ndjson else parse_ndjson(work / "missing", ())
-    artifacts = [ctx.rel(p) for p in sorted(work.rglob("*")) if p.is_file()]
-    replay = shlex.join([*st_command(), "--config-file", str(plan.config_file), "replay"])
+    artifacts = shareable(ctx.rel(p) for p in sorted(work.rglob("*")) if p.is_file())
+    # run from the run directory: every path of a reproduction is relative to it
+    replay = shlex.join(["schemathesis", "--config-file", ctx.rel(plan.config_file), "replay"])
     evidence = rec.Evidence(
         artifacts=[ctx.rel(p) for p in sorted(plan.report_dir.glob("*"))],
         header_templates=templates,
@@ -263,6 +264,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     records: list[Record] = rec.failure_records(
         report, settings.levels, crash_samples(plan.cache_dir / "crashes"), evidence
     )
+    findings = rec.findings(report, settings.levels, crash_samples(plan.cache_dir / "crashes"), evidence)
     records += rec.operation_records(report, selected)
     if changes is not None:
         records += rec.breaking_records(changes, baseline_source, [ctx.rel(spec_file)])
@@ -312,6 +314,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
         finished_at=utcnow(),
         records=records,
         samples=samples,
+        findings=findings,
         error=ctx.redact(error) if error else None,
         meta=meta,
         artifacts=artifacts,

@@ -247,7 +247,7 @@ def run(ctx: LayerContext) -> LayerResult:
     result.artifacts += got.logs
     scenarios = parse.group(got.attempts)
     reproduction = (
-        f"python -m pytest {plan.suite} -p {runner.PLUGIN} --base-url {ctx.base_url} "
+        f"python -m pytest {_shown(plan.suite)} -p {runner.PLUGIN} --base-url {ctx.base_url} "
         "-k {scenario} --headed --slowmo 500"
     )
 
@@ -258,6 +258,9 @@ def run(ctx: LayerContext) -> LayerResult:
             return None
 
     result.records = [parse.to_record(s, rel, reproduction) for s in scenarios]
+    result.findings = [
+        f for s, r in zip(scenarios, result.records, strict=True) for f in parse.findings(s, r)
+    ]
     residue = [c for c in got.cleanups if not c.get("removed")]
     if got.cleanups:
         result.records.append(_cleanup_record(got.cleanups, residue))
@@ -318,6 +321,14 @@ def prepare(settings: LayerSettings, options: RunOptions, env: Environment) -> N
             hint=f'write personas for your app and set [layers.e2e] suite = "path/to/your/suite" '
             f"(and personas = ...): see {PERSONAS_GUIDE}; or leave e2e out with --layers",
         )
+
+
+def _shown(path: Path) -> str:
+    """A path for a command a reader runs from the project checkout: relative when it lies inside."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 SPEC = LayerSpec(

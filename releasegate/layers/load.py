@@ -240,6 +240,14 @@ def run(ctx: LayerContext) -> LayerResult:
     eps = collect.endpoints(results)
     samples = collect.client_samples(results, eps, target_rate)
     records = collect.records(results, eps, ctx.redact)
+    reports = [ctx.rel(p) for p in (art / "locust.html", art / "locust_failures.csv") if p.exists()]
+    findings = collect.findings(
+        eps,
+        collect.failure_counts(results, art / "locust_failures.csv"),
+        base_url=ctx.base_url,
+        evidence=reports,
+        redact=ctx.redact,
+    )
     view = _server_view(before, after, settings)
     records.append(_server_record(view, settings))
     if view is not None:
@@ -261,6 +269,7 @@ def run(ctx: LayerContext) -> LayerResult:
         finished_at=utcnow(),
         records=records,
         samples=samples,
+        findings=findings,
         aborted=aborted,
         meta=meta,
         artifacts=artifacts,

@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Self
 
 from pydantic import Field, model_validator
 
-from releasegate.results import LayerResult, LayerStatus, Measurement, MetricKind, Record, Samples, Status
+from releasegate.results import (
+    Finding,
+    LayerResult,
+    LayerStatus,
+    Measurement,
+    MetricKind,
+    Record,
+    Samples,
+    Status,
+    one_line,
+)
 from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec
 
 if TYPE_CHECKING:
@@ -119,6 +129,32 @@ def _record(outcome: Outcome, ctx: LayerContext) -> Record:
     )
 
 
+def _findings(outcome: Outcome, record: Record) -> list[Finding]:
+    """A failing, flaky or degraded check at its URL: expected vs got, how many probes."""
+    if outcome.status not in ("fail", "flaky") and not outcome.degraded:
+        return []
+    probe = outcome.probes[0] if outcome.probes else None
+    where = f"{outcome.check}: {probe.method} {probe.url}" if probe else outcome.check
+    base = {
+        "layer": "smoke",
+        "where": where,
+        "what": one_line(record.message),
+        "evidence": list(record.artifacts),
+        "reproduce": record.reproduction,
+        "tags": {"check": outcome.check},
+        "duration_s": sum(p.elapsed_s or 0.0 for p in outcome.probes),
+    }
+    out: list[Finding] = []
+    if outcome.status == "fail":
+        out.append(Finding(**base, kind="check_failed", metric="checks_failed"))
+    down = sum(1 for ok in outcome.successes if not ok)
+    if down and outcome.category != "latency":
+        out.append(Finding(**base, kind="probe_failed", count=down, metric="availability"))
+    if outcome.degraded:
+        out.append(Finding(**base, kind="degraded", metric="checks_degraded"))
+    return out
+
+
 def _samples(outcomes: list[Outcome], cert_days_left: float | None) -> list[Samples]:
     out: list[Samples] = []
     for o in outcomes:
@@ -169,6 +205,9 @@ def run(ctx: LayerContext) -> LayerResult:
     params = _params(ctx)
     smoke = run_checks(params, ctx.progress)
     result.records = [_record(o, ctx) for o in smoke.outcomes]
+    result.findings = [
+        f for o, r in zip(smoke.outcomes, result.records, strict=True) for f in _findings(o, r)
+    ]
     result.samples = _samples(smoke.outcomes, smoke.cert_days_left)
     raw = [
         {

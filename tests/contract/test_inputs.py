@@ -147,6 +147,10 @@ def test_curl_uses_variable_references_for_secret_headers() -> None:
     curl = curl_for(example, sample, {"Authorization": "Bearer ${TOKEN_VAR}"})
     assert curl == "curl -X GET -H \"Authorization: Bearer ${TOKEN_VAR}\" 'http://h/a?q=1'"
     assert curl_for(example, None, {}) == "curl -X GET 'http://h/a?q=1'"
+    # a filtered value no template names becomes a placeholder, never the tool's mask
+    assert (
+        curl_for(example, sample, {}) == "curl -X GET -H \"Authorization: ${AUTHORIZATION}\" 'http://h/a?q=1'"
+    )
 
 
 def test_scrub_removes_plain_escaped_and_base64_secrets(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,14 +53,18 @@ def _curl(record: Record, token: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _replay(record: Record, token: str) -> subprocess.CompletedProcess[str]:
+def _replay(record: Record, token: str, run_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The replay command as a reader runs it: from the run directory, ``schemathesis`` on PATH."""
     assert record.reproduction is not None
     replay = record.reproduction.splitlines()[-1]
     assert " replay " in replay
     assert record.tags["case_id"] in replay
+    assert str(run_dir) not in replay
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     return subprocess.run(
         ["bash", "-c", replay],
-        env={**os.environ, TOKEN_VAR: token},
+        cwd=run_dir,
+        env={**os.environ, TOKEN_VAR: token, "PATH": path},
         capture_output=True,
         text=True,
         timeout=60,
@@ -133,7 +138,8 @@ def test_seeded_fault_is_found_and_reproduced(
     fault, check, operation, code = case
     app = start_promptlib(fault)
     env = Environment(name="demo", base_url=app.url, auth=login_env(monkeypatch))
-    result = contract.run(ctx_factory(app.url, env=env))
+    ctx = ctx_factory(app.url, env=env)
+    result = contract.run(ctx)
     assert result.status is LayerStatus.OK, result.error
     found = [r for r in _failures(result) if r.tags["check"] == check]
     assert found, f"{fault}: no {check} failure in {[r.check for r in _failures(result)]}"
@@ -147,7 +153,15 @@ def test_seeded_fault_is_found_and_reproduced(
     token = login_token(app.url)
     expected = code or record.tags["status_code"]
     assert _curl(record, token).stdout == expected
-    replay = _replay(record, token)
+    finding = next(
+        f
+        for f in result.findings
+        if f.kind == "check_failed" and f.tags["check"] == check and f.where == record.tags["operation"]
+    )
+    assert [c.split()[0] for c in finding.commands] == ["curl", "schemathesis"]
+    assert finding.evidence
+    assert not any(".hypothesis" in e or e.startswith("/") for e in finding.evidence)
+    replay = _replay(record, token, ctx.run_dir)
     assert replay.returncode == 1, replay.stdout + replay.stderr  # 1: the failure reproduced
 
 

@@ -71,6 +71,7 @@ def test_every_persona_passes_on_clean_promptlib_and_leaves_no_rows(
     assert _samples(result, "residue")[0].values == [0.0]
     assert result.status is LayerStatus.OK, result.error
     assert after == before, {t: (len(before[t]), len(after[t])) for t in before if before[t] != after.get(t)}
+    assert result.findings == []
 
 
 def test_broken_signup_fails_the_marketer_at_sign_up_with_evidence(
@@ -94,6 +95,11 @@ def test_broken_signup_fails_the_marketer_at_sign_up_with_evidence(
             "password left in the trace"
         )
     assert [s.values for s in _samples(result, "failed")] == [[1.0]]
+    (finding,) = [f for f in result.findings if f.kind == "step_failed"]
+    assert finding.where == "marketer: sign up"
+    assert finding.what.startswith("marketer failed at: sign up — button did not submit")
+    assert finding.evidence == record.artifacts
+    assert finding.metric == "failed"
 
 
 def test_post_deploy_runs_only_read_only_scenarios_and_reports_console_errors(

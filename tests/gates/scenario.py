@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from releasegate.gates import Verdict, judge
-from releasegate.results import LayerStatus, MetricKind, Record, RunResult, Samples, Status
+from releasegate.results import Finding, LayerStatus, MetricKind, Record, RunResult, Samples, Status
 from tests.gates.factories import budgets, counter, failing_record, layer, rate, run, timeline, trend
 
 BUDGETS = {
@@ -54,8 +54,39 @@ def scenario_run() -> RunResult:
                 artifacts=["e2e/trace.zip", "e2e/failure.png"],
             )
         ],
+        findings=[
+            Finding(
+                layer="e2e",
+                kind="step_failed",
+                where="marketer: save the prompt",
+                what="flaky, passed on a retry after: "
+                "marketer failed at: save the prompt — button did not submit",
+                evidence=["e2e/trace.zip", "e2e/failure.png"],
+                reproduce="python -m pytest suites/e2e -k saves_a_prompt --headed",
+                metric="flaky",
+                tags={"persona": "marketer", "scenario": "saves_a_prompt"},
+                duration_s=4.2,
+            )
+        ],
     )
-    smoke = layer("smoke", status=LayerStatus.ERROR, error="health probe timed out after 10 s")
+    smoke = layer(
+        "smoke",
+        status=LayerStatus.ERROR,
+        error="health probe timed out after 10 s",
+        findings=[
+            Finding(
+                layer="smoke",
+                kind="check_failed",
+                where="health: GET http://127.0.0.1:8000/health",
+                what="health: expected GET /health to answer 2xx reporting pass, "
+                "saw timed out (0/3 probes ok)",
+                count=3,
+                reproduce="curl -sS -i -X GET 'http://127.0.0.1:8000/health'",
+                metric="checks_failed",
+                tags={"check": "health"},
+            )
+        ],
+    )
     gauge = Samples(metric="vus", kind=MetricKind.GAUGE, values=[10, 20])
     load.samples.append(gauge)
     return run(smoke, contract, e2e, load, web, commit="abc1234", tool_versions={"locust": "2.47"})

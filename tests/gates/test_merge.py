@@ -175,3 +175,28 @@ def test_layer_settings_must_agree_and_each_run_counts_once():
         merge_runs([one, one], run_id="m")
     with pytest.raises(UsageError, match="two runs or more"):
         merge_runs([one], run_id="m")
+
+
+def test_findings_of_each_shard_are_kept_with_their_evidence_under_the_shard():
+    from releasegate.results import Finding
+
+    failing = _e2e("admin", True)
+    failing.findings = [
+        Finding(
+            layer="e2e",
+            kind="step_failed",
+            where="admin: ban a user",
+            what="admin failed at: ban a user",
+            evidence=["e2e/admin/trace.zip"],
+            metric="failed",
+            tags={"persona": "admin"},
+        )
+    ]
+    merged = merge_runs([_shard("s1", _e2e("marketer", False)), _shard("s2", failing)], run_id="m")
+    (finding,) = merged.layers[0].findings
+    assert finding.evidence == ["shards/s2/e2e/admin/trace.zip"]
+    assert finding.tags == {"persona": "admin", "shard": "s2"}
+    (failed,) = [
+        b for b in judge(merged, budgets({"e2e.failed": "count == 0"})).budgets if b.key == "e2e.failed"
+    ]
+    assert [f.where for f in failed.findings] == ["admin: ban a user"]

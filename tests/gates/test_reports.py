@@ -53,7 +53,13 @@ def test_junit_xml_snapshot(verdict):
     assert root.get("failures") == "2"
     assert root.get("errors") == "2"
     cases = root.findall(".//testcase")
-    assert len(cases) == len(verdict.budgets)
+    budget_cases = [c for c in cases if not c.get("classname", "").endswith(".findings")]
+    assert len(budget_cases) == len(verdict.budgets)
+    sources = {c.get("name"): c for c in cases if c.get("classname", "").endswith(".findings")}
+    assert sorted(sources) == ["health: GET http://127.0.0.1:8000/health", "marketer: save the prompt"]
+    assert sources["marketer: save the prompt"].get("time") == "4.200"
+    assert sources["marketer: save the prompt"].find("failure") is None  # feeds a warn budget only
+    assert sources["marketer: save the prompt"].find("system-out") is not None
     failure = root.find(".//testcase[@name='load.http_req_duration [p(95) < 800ms]']/failure")
     assert failure is not None
     assert "observed: 950 ms" in (failure.text or "")
@@ -115,7 +121,10 @@ def test_html_report_orders_verdict_problems_then_passed(verdict):
     assert "http://" not in html.replace("http://127.0.0.1:8000", "").replace(
         "http://www.w3.org/2000/svg", ""
     )
-    assert "<script" not in html
+    assert "<script src" not in html  # one inline script (copy buttons), nothing fetched
+    assert html.count("<script") == 1
+    assert '<div class="finding" data-where="marketer: save the prompt">' in html
+    assert "<pre><code>python -m pytest suites/e2e -k saves_a_prompt --headed</code></pre>" in html
 
 
 def test_write_reports_writes_all_four(tmp_path, verdict):

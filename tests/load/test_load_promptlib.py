@@ -44,6 +44,7 @@ def test_clean_promptlib_is_go_under_default_budgets(promptlib: Any, ctx_factory
     assert dur.buckets
     assert len(dur.timeline) >= 5
     assert any(m.name == "locust_p95_approx" for r in result.records for m in r.measurements)
+    assert result.findings == []  # nothing failed: no cause to show
 
 
 def test_slow_endpoint_fails_its_own_budget_only(
@@ -86,6 +87,12 @@ def test_two_percent_errors_fail_the_error_rate_budget(
     latency = [b for b in verdict.budgets if b.key == "load.http_req_duration"]
     assert latency
     assert all(b.status.value == "pass" for b in latency)
+    # the cause per endpoint: the status code and how often, linked to the failing budget
+    assert failed.findings
+    assert all(f.where in ("GET /api/tags", "GET /api/prompts") for f in failed.findings)
+    assert all(f.tags["status_code"] == "500" and f.what.startswith("HTTP 500") for f in failed.findings)
+    failures = sum(s.buckets[1][1] for s in result.samples if s.metric == "http_req_failed")
+    assert sum(f.count for f in failed.findings) == failures
 
 
 def test_half_errors_abort_the_run_early(start_promptlib: Any, ctx_factory: Callable[..., Any]) -> None:

@@ -1,8 +1,11 @@
-"""``report.html``: one self-contained page (inline CSS and SVG, no scripts, nothing fetched).
+"""``report.html``: one self-contained page (inline CSS and SVG, nothing fetched; one inline
+script, for the copy buttons of the reproduction commands).
 
 Order: the verdict in large type with its one-line reason; a row per layer; the budgets
-that failed, warned or could not be judged, with their evidence; charts; then everything
-that passed, folded.
+that failed, warned or could not be judged, each with the findings behind it (grouped by
+where they happened: cause, count, one reproduction command per block, evidence links);
+charts; every raw tool report the layers wrote; then everything that passed, folded. Every
+link is relative to the run directory, where the page lives.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from releasegate.results import MetricKind, RunResult
+from releasegate.redact import MASK
+from releasegate.results import Finding, MetricKind, RunResult, shareable
 
 from releasegate.gates import aggregate as agg
 from releasegate.gates.catalog import parse_key
@@ -39,7 +43,28 @@ ul.ev{margin:4px 0 0;padding-left:18px;font-size:13px}details{margin-top:14px}su
 .chart .yl{text-anchor:end}.chart .end{text-anchor:end}.chart .mid{text-anchor:middle}
 .chart .ax{stroke:#9ca3af}.chart .grid{stroke:#f3f4f6}.chart .limit{stroke:#dc2626;stroke-dasharray:5 3}
 .chart .ll{fill:#dc2626}.msg{font-size:13px;color:#374151}
+.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}.scroll table{min-width:640px}
+.findings{margin-top:8px;font-size:13px}.finding{border-left:3px solid #fca5a5;padding:2px 0 4px 8px;margin:6px 0}
+.finding .where{font-weight:600}.finding .kind{color:#6b7280;font-weight:400}.finding ul{margin:2px 0;padding-left:18px}
+.finding .n{color:#b91c1c;font-weight:700;white-space:nowrap}
+.cmd{position:relative;margin:4px 0}.cmd pre{margin:0;padding:6px 64px 6px 8px;background:#111827;color:#f9fafb;
+overflow-x:auto;border-radius:4px;white-space:pre}.cmd pre code{background:none;color:inherit;padding:0}
+.cmd button{position:absolute;top:4px;right:4px;font-size:12px;cursor:pointer}
+td.budget-cell{min-width:0;max-width:560px}.thumbs{display:flex;flex-wrap:wrap;gap:6px;margin-top:4px}
+.thumb img{display:block;max-width:160px;height:auto;border:1px solid #e5e7eb;background:#fff}ul.raw{font-size:13px;columns:2 320px}
+@media (max-width:640px){#verdict{padding:16px 14px}#verdict h1{font-size:40px}main{padding:0 10px 30px}
+td.budget-cell{max-width:78vw}}
 """
+COPY_JS = (
+    "document.querySelectorAll('.cmd button').forEach(function(b){b.addEventListener('click',function(){"
+    "var t=b.parentNode.querySelector('code').textContent;var done=function(){b.textContent='copied'};"
+    "var fallback=function(){var a=document.createElement('textarea');a.value=t;document.body.appendChild(a);"
+    "a.select();try{document.execCommand('copy');done()}catch(e){}a.remove()};"
+    "if(navigator.clipboard){navigator.clipboard.writeText(t).then(done,fallback)}else{fallback()}})});"
+)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+RAW_SUFFIXES = (".html", ".json", ".xml", ".csv", ".ndjson", ".har", ".yaml", ".txt", ".log", ".zip", ".png", ".jpg")
+MAX_RAW_PER_LAYER = 40
 MAX_LINE_CHARTS = 4
 
 
@@ -54,8 +79,10 @@ def render_html(verdict: Verdict, run: RunResult, *, availability: Sequence[tupl
         _layers(verdict),
         _problems(verdict.problems),
         _charts(verdict, run, availability),
+        _raw_reports(verdict),
+        _notes(verdict),
         _passed(verdict),
-        "</main></body></html>",
+        f"</main><script>{COPY_JS}</script></body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
 
@@ -81,11 +108,14 @@ def _layers(verdict: Verdict) -> str:
     for la in verdict.layers:
         note = la.aborted or la.error or ""
         duration = fmt_value(la.duration_s, "s") if la.duration_s is not None else ""
-        rows.append(f'<tr class="{escape(la.status)}"><td>{escape(la.name)}</td><td class="st">{escape(la.status)}</td>'
+        status, css = la.status, la.status
+        if la.status == "ok" and la.failed_budgets:
+            status, css = f"failed budgets: {la.failed_budgets}", "fail"
+        rows.append(f'<tr class="{escape(css)}"><td>{escape(la.name)}</td><td class="st">{escape(status)}</td>'
                     f'<td class="num">{la.records}</td><td class="num">{la.failed_records}</td>'
                     f'<td class="num">{duration}</td><td class="msg">{escape(note)}</td></tr>')
-    return ('<section id="layers"><h2>Layers</h2><table><tr><th>layer</th><th>status</th><th>checks</th>'
-            f'<th>failed</th><th>time</th><th></th></tr>{"".join(rows)}</table></section>')
+    return ('<section id="layers"><h2>Layers</h2><div class="scroll"><table><tr><th>layer</th><th>status</th>'
+            f'<th>checks</th><th>failed</th><th>time</th><th></th></tr>{"".join(rows)}</table></div></section>')
 
 
 def _budget_table(items: Sequence[BudgetVerdict], *, evidence: bool) -> str:
@@ -95,29 +125,93 @@ def _budget_table(items: Sequence[BudgetVerdict], *, evidence: bool) -> str:
         base = ""
         if b.baseline is not None:
             base = f"{fmt_value(b.baseline, b.unit)} ({fmt_delta(b.baseline_delta)})"
-        extra = _evidence(b.evidence) if evidence else ""
+        extra = (_findings(b.findings) + _evidence(b.evidence, b.findings)) if evidence else ""
         rows.append(
             f'<tr class="budget {b.status.value}" data-key="{escape(b.key)}"><td class="st">{b.status.value}'
-            f'<br><small>{escape(b.level)}</small></td><td><code>{escape(b.key)}</code><br><code>{escape(b.expr)}</code>'
+            f'<br><small>{escape(b.level)}</small></td><td class="budget-cell"><code>{escape(b.key)}</code><br><code>{escape(b.expr)}</code>'
             f'<div class="msg">{escape(b.message)}</div>{extra}</td>'
             f'<td class="num">{escape(fmt_value(b.observed, b.unit))}</td><td class="num">{escape(limit)}</td>'
             f'<td class="num">{fmt_delta(b.delta)}</td><td class="num">{escape(base)}</td>'
             f'<td class="num">{b.samples}</td></tr>'
         )
-    return ("<table><tr><th>status</th><th>budget</th><th>observed</th><th>limit</th><th>Δ vs limit</th>"
-            f"<th>vs baseline</th><th>samples</th></tr>{''.join(rows)}</table>")
+    return ('<div class="scroll"><table><tr><th>status</th><th>budget</th><th>observed</th><th>limit</th>'
+            f"<th>Δ vs limit</th><th>vs baseline</th><th>samples</th></tr>{''.join(rows)}</table></div>")
 
 
-def _evidence(items: Sequence[str]) -> str:
-    if not items:
+def _command(text: str) -> str:
+    """One command in its own block with a copy button; masked values as a ``$SECRET`` placeholder."""
+    shown = text.replace(MASK, "$SECRET")
+    return f'<div class="cmd"><pre><code>{escape(shown)}</code></pre><button type="button">copy</button></div>'
+
+
+def _link(path: str) -> str:
+    return f'<a href="{escape(path)}">{escape(path)}</a>'
+
+
+def _thumb(path: str) -> str:
+    """A screenshot as a small picture linking to the full one."""
+    return (f'<a class="thumb" href="{escape(path)}"><img src="{escape(path)}" alt="{escape(path)}" '
+            'loading="lazy" width="160"></a>')
+
+
+def _findings(findings: Sequence[Finding]) -> str:
+    """The findings behind a budget, grouped by where they happened."""
+    if not findings:
         return ""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.layer, f.where), []).append(f)
     out = []
+    for (layer, where), items in groups.items():
+        kinds = ", ".join(dict.fromkeys(f.kind for f in items))
+        causes = "".join(
+            f'<li>{escape(f.what)} <span class="n">×{f.count}</span></li>' for f in items
+        )
+        repro = next((f.commands for f in items if f.commands), [])
+        paths = shareable(p for f in items for p in f.evidence)
+        links = f'<ul class="ev">{"".join(f"<li>{_link(p)}</li>" for p in paths)}</ul>' if paths else ""
+        thumbs = "".join(_thumb(p) for p in paths if p.lower().endswith(IMAGE_SUFFIXES))
+        links += f'<div class="thumbs">{thumbs}</div>' if thumbs else ""
+        out.append(
+            f'<div class="finding" data-where="{escape(where)}"><div class="where"><code>{escape(where)}</code> '
+            f'<span class="kind">{escape(layer)} · {escape(kinds)}</span></div><ul>{causes}</ul>'
+            f'{"".join(_command(c) for c in repro)}{links}</div>'
+        )
+    return f'<div class="findings">{"".join(out)}</div>'
+
+
+def _evidence(items: Sequence[str], findings: Sequence[Finding] = ()) -> str:
+    """Evidence not already shown with a finding: paths as links, reproductions as commands."""
+    shown = {p for f in findings for p in f.evidence}
+    out, commands = [], []
     for item in items:
+        if item in shown:
+            continue
         if _is_path(item):
-            out.append(f'<li><a href="{escape(item)}">{escape(item)}</a></li>')
-        else:
-            out.append(f"<li><code>{escape(item)}</code></li>")
-    return f'<ul class="ev">{"".join(out)}</ul>'
+            out.append(f"<li>{_link(item)}</li>")
+        elif not findings:
+            commands += [line for line in item.splitlines() if line.strip()]
+    links = f'<ul class="ev">{"".join(out)}</ul>' if out else ""
+    return links + "".join(_command(c) for c in dict.fromkeys(commands))
+
+
+def _raw_reports(verdict: Verdict) -> str:
+    """Every raw report the tools wrote, per layer: on a GO as on a NO-GO."""
+    rows = []
+    for la in verdict.layers:
+        paths = [p for p in shareable(la.artifacts) if p.lower().endswith(RAW_SUFFIXES)][:MAX_RAW_PER_LAYER]
+        if paths:
+            rows.append(f'<li><b>{escape(la.name)}</b>: {" · ".join(_link(p) for p in paths)}</li>')
+    if not rows:
+        return ""
+    return f'<section id="raw"><h2>Raw reports</h2><ul class="raw">{"".join(rows)}</ul></section>'
+
+
+def _notes(verdict: Verdict) -> str:
+    if not verdict.notes:
+        return ""
+    items = "".join(f"<li>{escape(n)}</li>" for n in verdict.notes)
+    return f'<section id="notes"><h2>Notes</h2><ul class="msg">{items}</ul></section>'
 
 
 def _is_path(item: str) -> bool:

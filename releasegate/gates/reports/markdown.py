@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from releasegate.gates.model import BudgetStatus, BudgetVerdict, Decision, Verdict
 from releasegate.gates.units import fmt_delta, fmt_value
+from releasegate.redact import MASK
+
+STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub refuses a step summary larger than 1 MiB
+TOP_FINDINGS = 5
+MAX_FINDING_SECTIONS = 20
 
 ICONS = {
     Decision.GO: "✅",
@@ -21,7 +26,29 @@ STATUS_ICONS = {
 LAYER_ICONS = {"ok": "✅", "error": "❔", "missing": "❔", "aborted": "❌", "skipped": "➖"}
 
 
-def render_markdown(verdict: Verdict) -> str:
+def render_markdown(verdict: Verdict, *, limit: int = STEP_SUMMARY_LIMIT) -> str:
+    """The summary, cut at a line boundary with a note when it would pass ``limit`` bytes."""
+    text = _render(verdict)
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    note = (
+        f"\n\n> ✂️ Truncated to stay under GitHub's {limit // 1024} KiB step-summary limit: "
+        "the whole verdict is in `report.html` and `verdict.json` of the run.\n"
+    )
+    budget = limit - len(note.encode("utf-8"))
+    kept: list[str] = []
+    size = 0
+    for line in text.splitlines():
+        size += len(line.encode("utf-8")) + 1
+        if size > budget:
+            break
+        kept.append(line)
+    if sum(1 for line in kept if line.startswith("```")) % 2:
+        kept.append("```")  # close a cut code block
+    return "\n".join(kept).rstrip() + note
+
+
+def _render(verdict: Verdict) -> str:
     d = verdict.decision
     lines = [f"## {ICONS[d]} {d.label}", "", f"**{_cell(verdict.reason)}**", ""]
     run = verdict.run
@@ -33,11 +60,14 @@ def render_markdown(verdict: Verdict) -> str:
             facts.append(f"baseline {verdict.baseline_run}")
         lines += [" · ".join(facts), ""]
     if verdict.layers:
-        lines += ["Layers: " + " · ".join(f"{LAYER_ICONS.get(la.status, '•')} {la.name} {la.status}"
-                                           for la in verdict.layers), ""]
+        lines += ["Layers: " + " · ".join(_layer(la.name, la.status, la.failed_budgets) for la in verdict.layers), ""]
     problems = verdict.problems
     if problems:
+        causes = _causes(problems)
+        lines += [*causes[1:], ""] if causes else []
         lines += _table(problems)
+    if verdict.notes:
+        lines += ["", *[f"> **Note:** {_cell(n)}" for n in verdict.notes]]
     passed = [b for b in verdict.passed if b.status is BudgetStatus.PASS]
     off = [b for b in verdict.passed if b.status is BudgetStatus.OFF]
     if passed:
@@ -46,6 +76,29 @@ def render_markdown(verdict: Verdict) -> str:
         lines += ["", f"<details><summary>{len(off)} not judged (off)</summary>", "",
                   *[f"- `{_cell(b.key)}` `{_cell(b.expr)}`: {_cell(b.message)}" for b in off], "", "</details>"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _layer(name: str, status: str, failed_budgets: int) -> str:
+    if status == "ok" and failed_budgets:
+        return f"❌ {name} failed budgets: {failed_budgets}"
+    return f"{LAYER_ICONS.get(status, '•')} {name} {status}"
+
+
+def _causes(problems: list[BudgetVerdict]) -> list[str]:
+    """Per problem budget its top findings and one reproduction."""
+    lines: list[str] = []
+    for b in [b for b in problems if b.findings][:MAX_FINDING_SECTIONS]:
+        lines += ["", f"### {STATUS_ICONS[b.status]} `{_cell(b.key)}`", ""]
+        for f in b.findings[:TOP_FINDINGS]:
+            lines.append(f"- **{_cell(f.where)}**: {_cell(f.what)} (×{f.count})")
+        if len(b.findings) > TOP_FINDINGS:
+            lines.append(f"- … and {len(b.findings) - TOP_FINDINGS} more in report.html")
+        commands = next((f.commands for f in b.findings if f.commands), [])
+        if commands:
+            lines += ["", "Reproduce:", "", "```sh"]
+            lines += [c.replace(MASK, "$SECRET") for c in commands]
+            lines.append("```")
+    return lines
 
 
 def _table(items: list[BudgetVerdict]) -> list[str]:

@@ -9,9 +9,17 @@ from dataclasses import dataclass
 
 from releasegate.layers._contract.breaking import Change
 from releasegate.layers._contract.parse import FailureExample, StReport
-from releasegate.results import MetricKind, Record, Samples, Status
+from releasegate.results import Finding, MetricKind, Record, Samples, Status, one_line, shareable
 
-__all__ = ["Evidence", "breaking_records", "curl_for", "failure_records", "operation_records", "run_samples"]
+__all__ = [
+    "Evidence",
+    "breaking_records",
+    "curl_for",
+    "failure_records",
+    "findings",
+    "operation_records",
+    "run_samples",
+]
 
 LAYER = "contract"
 _FILTERED_HEADER = re.compile(r"-H '([^':]+): \[Filtered\]'")
@@ -27,11 +35,13 @@ class Evidence:
 def curl_for(example: FailureExample, sample: str | None, headers: Mapping[str, str]) -> str:
     """A curl command reproducing the case; secret headers as ``${VAR}`` references, never values."""
     curl = sample or f"curl -X {example.method or 'GET'} {shlex.quote(example.url)}"
+    curl = " ".join(curl.replace("\\\n", " ").split())  # one command on one line
 
     def _header(match: re.Match[str]) -> str:
         name = match.group(1)
         template = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
-        return f'-H "{name}: {template}"' if template else match.group(0)
+        # a value the tool filtered and no template names: a placeholder the reader fills in
+        return f'-H "{name}: {template or "${" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "}"}"'
 
     curl = _FILTERED_HEADER.sub(_header, curl)
     for name, template in headers.items():
@@ -48,7 +58,6 @@ def failure_records(
         level = levels.get(check, "error")
         status = f"HTTP {ex.status_code}" if ex.status_code is not None else "no response"
         first_line = ex.message.strip().splitlines()[0] if ex.message.strip() else ex.title
-        curl = curl_for(ex, samples.get(ex.case_id), evidence.header_templates)
         records.append(
             Record(
                 layer=LAYER,
@@ -66,10 +75,75 @@ def failure_records(
                     "status_code": str(ex.status_code) if ex.status_code is not None else "",
                 },
                 artifacts=list(evidence.artifacts),
-                reproduction=f"{curl}\n{evidence.replay_prefix} {ex.case_id}",
+                reproduction=_reproduce(ex, samples, evidence),
             )
         )
     return records
+
+
+def _reproduce(ex: FailureExample, samples: Mapping[str, str], evidence: Evidence) -> str:
+    curl = curl_for(ex, samples.get(ex.case_id), evidence.header_templates)
+    return f"{curl}\n{evidence.replay_prefix} {ex.case_id}"
+
+
+def _cause(ex: FailureExample) -> str:
+    first_line = ex.message.strip().splitlines()[0] if ex.message.strip() else ex.title
+    return one_line(f"{ex.title} ({ex.code}): {first_line}")
+
+
+def findings(
+    report: StReport, levels: Mapping[str, str], samples: Mapping[str, str], evidence: Evidence
+) -> list[Finding]:
+    """One finding per failing check x operation (feeding ``failures``), and one per operation
+    that answered with 5xx (feeding ``server_errors``: the server errors only)."""
+    paths = shareable(evidence.artifacts)
+    out: list[Finding] = []
+    for (check, operation), ex in sorted(report.failures.items()):
+        status = f"HTTP {ex.status_code}" if ex.status_code is not None else "no response"
+        out.append(
+            Finding(
+                layer=LAYER,
+                kind="check_failed",
+                where=operation,
+                what=f"{_cause(ex)} [{status}]",
+                count=ex.count,
+                evidence=paths,
+                reproduce=_reproduce(ex, samples, evidence),
+                metric="failures",
+                tags={
+                    "check": check,
+                    "operation": operation,
+                    "level": levels.get(check, "error"),
+                    "status_code": str(ex.status_code) if ex.status_code is not None else "",
+                },
+            )
+        )
+    for operation, stats in sorted(report.operations.items()):
+        if not stats.server_errors:
+            continue
+        examples = [
+            ex
+            for (_c, op), ex in sorted(report.failures.items())
+            if op == operation and (ex.status_code or 0) >= 500
+        ]
+        first = examples[0] if examples else None
+        codes = sorted({str(ex.status_code) for ex in examples}) or ["5xx"]
+        what = f"HTTP {'/'.join(codes)}"
+        what += f": {_cause(first)}" if first else " (no failing check recorded the response)"
+        out.append(
+            Finding(
+                layer=LAYER,
+                kind="server_error",
+                where=operation,
+                what=what,
+                count=stats.server_errors,
+                evidence=paths,
+                reproduce=_reproduce(first, samples, evidence) if first else None,
+                metric="server_errors",
+                tags={"operation": operation, "status_code": codes[0]},
+            )
+        )
+    return out
 
 
 def operation_records(report: StReport, selected: Sequence[str]) -> list[Record]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from releasegate.results import Measurement, MetricKind, Record, Samples, Status
+from releasegate.results import Finding, Measurement, MetricKind, Record, Samples, Status, one_line, shareable
 
 LAYER = "e2e"
 
@@ -127,6 +127,53 @@ def to_record(scenario: Scenario, rel: Callable[[str], str | None], reproduction
         reproduction=reproduction.format(scenario=final["scenario"]),
         duration_s=sum(float(a.get("duration_s") or 0.0) for a in scenario.attempts),
     )
+
+
+def findings(scenario: Scenario, record: Record) -> list[Finding]:
+    """A failed or flaky scenario: persona, the step that failed and why, with its screenshots
+    and traces; and every page's console errors."""
+    out: list[Finding] = []
+    final = scenario.final
+    persona = str(final["persona"])
+    tags = {"persona": persona, "scenario": str(final["scenario"])}
+    status = scenario.status
+    if status in (Status.FAIL, Status.FLAKY):
+        failing = final if status is Status.FAIL else (scenario.first_failure() or final)
+        step = _journey(failing).get("failed_step")
+        out.append(
+            Finding(
+                layer=LAYER,
+                kind="step_failed" if step else "scenario_failed",
+                where=f"{persona}: {step}" if step else f"{persona}: {final['scenario']}",
+                what=one_line(
+                    ("flaky, passed on a retry after: " if status is Status.FLAKY else "")
+                    + _failure_message(failing)
+                ),
+                evidence=shareable(record.artifacts),
+                reproduce=record.reproduction,
+                metric="failed" if status is Status.FAIL else "flaky",
+                tags={**tags, **({"step": str(step)} if step else {})},
+                duration_s=record.duration_s,
+            )
+        )
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for attempt in scenario.attempts:
+        for e in _journey(attempt).get("console_errors", []):
+            seen[(str(e["page"]), one_line(str(e["text"]), 200))] += 1
+    for (page, text), n in seen.items():
+        out.append(
+            Finding(
+                layer=LAYER,
+                kind="console_error",
+                where=f"{persona}: {page}",
+                what=text,
+                count=n,
+                evidence=shareable(record.artifacts),
+                metric="console_errors",
+                tags={"persona": persona, "page": page},
+            )
+        )
+    return out
 
 
 class _Bag:

@@ -16,15 +16,19 @@ Encodings for gates:
 
 from __future__ import annotations
 
+import csv
+import re
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
 from releasegate.layers._load import hdr
 from releasegate.layers._load.prom import ServerView
-from releasegate.results import Measurement, MetricKind, Record, Samples, Status, TimePoint
+from releasegate.results import Finding, Measurement, MetricKind, Record, Samples, Status, TimePoint, one_line
 
 
 @dataclass
@@ -232,4 +236,66 @@ def records(results: dict[str, Any], eps: dict[str, EndpointData], redact: Any) 
                 measurements=meas,
             )
         )
+    return out
+
+
+def status_code(message: str) -> str:
+    """The HTTP status a failure message names (``code=500``, ``500 Server Error``), else ''."""
+    if match := re.search(
+        r"code=(\d{3})\b|\b(\d{3}) (?:Server|Client) Error|status(?: code)? (\d{3})\b", message
+    ):
+        return next(g for g in match.groups() if g)
+    return ""
+
+
+def failure_counts(results: dict[str, Any], failures_csv: Path | None) -> dict[str, dict[str, int]]:
+    """Per endpoint, each failure message and its count: the recorder's own tally, else the rows
+    of Locust's ``*_failures.csv`` (Method, Name, Error, Occurrences)."""
+    recorded: dict[str, dict[str, int]] = results.get("errors") or {}
+    if recorded or failures_csv is None or not failures_csv.exists():
+        return recorded
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    with failures_csv.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            name = f"{row.get('Method', '')} {row.get('Name', '')}".strip()
+            out[name][row.get("Error", "")] = int(float(row.get("Occurrences") or 0))
+    return dict(out)
+
+
+def findings(
+    eps: dict[str, EndpointData],
+    errors: dict[str, dict[str, int]],
+    *,
+    base_url: str,
+    evidence: Sequence[str],
+    redact: Callable[[str], str],
+) -> list[Finding]:
+    """One finding per endpoint and failure message: the status code (or the error) and how often."""
+    out: list[Finding] = []
+    for name, ep in sorted(eps.items()):
+        if not ep.failed:
+            continue
+        messages = sorted((errors.get(name) or {}).items(), key=lambda kv: -kv[1])
+        if not messages:
+            messages = [("failed (no message recorded)", ep.failed)]
+        method, _, path = name.partition(" ")
+        curl = None
+        if path.startswith("/") and not any(c in path for c in "{<*"):
+            curl = f"curl -sS -i -X {method} '{base_url.rstrip('/')}{path}'"
+        for message, count in messages:
+            text = redact(one_line(message, 240))
+            code = status_code(text)
+            out.append(
+                Finding(
+                    layer="load",
+                    kind="http_error",
+                    where=name,
+                    what=f"HTTP {code}: {text}" if code and not text.startswith(f"HTTP {code}") else text,
+                    count=int(count),
+                    evidence=list(evidence),
+                    reproduce=curl,
+                    metric="http_req_failed",
+                    tags={**ep.tags, "status_code": code},
+                )
+            )
     return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from releasegate.layers._web.parse import CATEGORIES, RESOURCE_TYPES, VITALS, PageRun
 from releasegate.layers._web.settings import WebSettings
-from releasegate.results import Measurement, MetricKind, Record, Samples, Status
+from releasegate.results import Finding, Measurement, MetricKind, Record, Samples, Status, shareable
 
 LAYER = "web"
 UNITS: dict[str, str] = {name: ("" if name == "cumulative_layout_shift" else "s") for name in VITALS}
@@ -254,3 +254,60 @@ def _repro(outcome: PageOutcome) -> str:
         f"CHROME_PATH=/usr/bin/chromium npx lighthouse {outcome.url}{preset} --view "
         '--chrome-flags="--headless=new --no-sandbox"'
     )
+
+
+def findings_for(outcome: PageOutcome) -> list[Finding]:
+    """What each metric measured on this page (page x metric), with every run's Lighthouse HTML
+    report: gates show the ones whose budget failed. A page that could not be measured is one
+    finding of its own."""
+    where = f"{outcome.page} ({outcome.preset})"
+    reports = shareable(a for a in outcome.artifacts if a.endswith(".html")) or shareable(outcome.artifacts)
+    base = {
+        "layer": LAYER,
+        "where": where,
+        "evidence": reports,
+        "reproduce": _repro(outcome),
+        "duration_s": outcome.duration_s,
+    }
+    if outcome.failed:
+        why = "; ".join(outcome.errors) or "no run produced a report"
+        return [Finding(**base, kind="page_error", what=f"could not be measured: {why}", tags=outcome.tags)]
+    runs = outcome.runs
+    out: list[Finding] = []
+
+    def add(
+        metric: str, label: str, values: list[float], unit: str, tags: dict[str, str], *, note: str = ""
+    ) -> None:
+        s = spread(values)
+        what = f"{label}: median {_fmt_any(s.median, unit)} over {len(values)} run(s)"
+        if len(values) > 1:
+            what += f" ({_fmt_any(s.low, unit)}-{_fmt_any(s.high, unit)})"
+        out.append(
+            Finding(
+                **base,
+                kind="measured",
+                what=what + note,
+                count=len(values),
+                metric=metric,
+                tags={**outcome.tags, **tags},
+            )
+        )
+
+    for name in VITALS:
+        add(name, LABELS[name], [r.vitals[name] for r in runs], UNITS[name], {})
+    blamed = runs[len(runs) // 2].blamed
+    for cat in CATEGORIES:
+        note = "; Lighthouse points at: " + "; ".join(blamed) if cat == "performance" and blamed else ""
+        add("score", f"{cat} score", [r.scores[cat] for r in runs], "ratio", {"category": cat}, note=note)
+    for kind in RESOURCE_TYPES:
+        add("resource_size", f"{kind} bytes", [r.sizes[kind] for r in runs], "B", {"type": kind})
+        add("resource_count", f"{kind} requests", [r.counts[kind] for r in runs], "", {"type": kind})
+    return out
+
+
+def _fmt_any(value: float, unit: str) -> str:
+    if unit == "B":
+        return f"{value / 1000:.0f} KB"
+    if unit == "":
+        return f"{value:g}"
+    return _fmt(value, unit)

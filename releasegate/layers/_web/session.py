@@ -11,7 +11,13 @@ from pathlib import Path
 from releasegate.browser import HEADLESS_FLAGS, find_chromium
 from releasegate.errors import LayerError, TargetError
 from releasegate.layers._web import auth, lhcirc, parse, runner
-from releasegate.layers._web.aggregate import PageOutcome, records_for, samples_for, unstable_metrics
+from releasegate.layers._web.aggregate import (
+    PageOutcome,
+    findings_for,
+    records_for,
+    samples_for,
+    unstable_metrics,
+)
 from releasegate.layers._web.settings import Page, WebSettings
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Samples
 from releasegate.spec import LayerContext
@@ -157,6 +163,7 @@ def judge(
 ) -> LayerResult:
     records: list[Record] = []
     samples: list[Samples] = []
+    findings = [f for outcome in outcomes for f in findings_for(outcome)]
     unstable: dict[str, int] = {preset: 0 for preset in settings.presets}
     for outcome in outcomes:
         records += records_for(outcome, settings)
@@ -210,6 +217,7 @@ def judge(
         status=LayerStatus.ERROR if error else LayerStatus.OK,
         records=records,
         samples=samples,
+        findings=findings,
         error=error,
         meta=meta,
         artifacts=sorted({a for o in outcomes for a in o.artifacts}),

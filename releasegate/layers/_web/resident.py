@@ -48,9 +48,11 @@ from releasegate.redact import redact
 __all__ = ["SCRIPT", "SKIPPED_AUDITS", "Resident", "ResidentTool"]
 
 SCRIPT = Path(__file__).with_name("runner.mjs")
-SKIPPED_AUDITS: tuple[str, ...] = ("full-page-screenshot",)
-"""Per-run work nothing of releasegate reads: the full-page screenshot (element thumbnails in the
-HTML report). Its gatherer is off too (``disableFullPageScreenshot``), as with the CLI runner."""
+SKIPPED_AUDITS: tuple[str, ...] = ()
+"""Audits left out of every run (``skipAudits``). None: the four categories the budgets score use
+nearly all of them, a user's lighthouserc may name any, and the rest cost little. The per-run work
+nothing reads, the full-page screenshot (element thumbnails in the HTML report), is not gathered
+(``disableFullPageScreenshot``, as the CLI runner's ``--disable-full-page-screenshot``)."""
 _POLL_S = 0.1  # how often a waiting run looks at its deadline and the closed flag
 _RELAUNCHES = 1
 
@@ -219,7 +221,8 @@ class Resident:
         if answer is None or answer.get("ready") is False:
             # the runner died (or never came up): treat as the browser going away
             why = redact(self._why_gone(answer), self.secrets)
-            self._lost(why)
+            if not self._broken:
+                self._lost(why)
             return runner._failure(
                 request, json_path=found_json, html_path=found_html, duration=duration, rc=-1, stderr=why
             )
@@ -237,6 +240,13 @@ class Resident:
     def _exchange(self, request: RunRequest, deadline: float) -> tuple[dict[str, Any] | None, bool]:
         """Send one request and wait for its answer: (answer or None when the runner died, timed out)."""
         proc = self._proc
+        if proc is not None and proc.popen.poll() is not None:
+            # Chrome went away between runs (the runner exits when it loses its browser)
+            self._discard()
+            self._lost(f"the Lighthouse runner exited {proc.popen.returncode} between runs")
+            if self._broken:
+                return {"ready": False, "error": self._broken}, False
+            proc = None
         if proc is None:
             proc = self._proc = _Proc(self.tool)
             self.launches += 1

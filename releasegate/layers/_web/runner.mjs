@@ -8,6 +8,10 @@
 //   {"id", "url", "preset": "desktop"|"mobile", "headers": {...}, "outBase", "skipAudits": [...]}
 // and answers one JSON line per request on stdout
 //   {"id", "ok", "json", "html", "error", "code", "browserGone", "durationMs"}
+// The resolved config (the preset's settings, gatherers and audits; ~0.5 s to build on a quiet
+// machine, seconds on a busy one) is built once per (preset, flags) and reused: the navigation
+// below is Lighthouse's own navigationGather (core/gather/navigation-runner.js) with that step
+// hoisted out, so every run gathers and audits exactly as `lighthouse(url, flags, config, page)`.
 // Each run gets a browser context of its own (fresh cookies, storage and cache) on top of
 // Lighthouse's own storage reset, so runs are independent. Runs are sequential. When Chrome
 // goes away the pending run is answered with browserGone and the process exits 3: the caller
@@ -25,8 +29,13 @@ const requireFrom = async (pkg) => {
   return import(pathToFileURL(req.resolve(pkg)).href);
 };
 
-const {default: lighthouse} = await from('core/index.js');
 const {default: desktopConfig} = await from('core/config/desktop-config.js');
+const {initializeConfig} = await from('core/config/config.js');
+const {Runner} = await from('core/runner.js');
+const {Driver} = await from('core/gather/driver.js');
+const navigationRunner = await from('core/gather/navigation-runner.js');
+const {finalizeArtifacts} = await from('core/gather/base-artifacts.js');
+const {default: UrlUtils} = await from('core/lib/url-utils.js');
 const ChromeLauncher = await requireFrom('chrome-launcher');
 const {default: puppeteer} = await requireFrom('puppeteer-core');
 
@@ -72,6 +81,35 @@ async function shutdown(code) {
 }
 process.on('SIGTERM', () => shutdown(0));
 
+const configs = new Map();
+async function resolvedConfigFor(preset, flags) {
+  const key = JSON.stringify([preset, flags]);
+  if (!configs.has(key)) {
+    const config = preset === 'desktop' ? desktopConfig : undefined;
+    configs.set(key, (await initializeConfig('navigation', config, flags)).resolvedConfig);
+  }
+  return configs.get(key);
+}
+
+// Lighthouse 12's navigationGather + Runner.audit for a given page, with a resolved config.
+async function navigation(page, url, resolvedConfig) {
+  const computedCache = new Map();
+  const runnerOptions = {resolvedConfig, computedCache};
+  const gatherFn = async () => {
+    const driver = new Driver(page);
+    const context = {
+      driver, lhBrowser: undefined, lhPage: undefined, page, resolvedConfig,
+      requestor: UrlUtils.normalizeUrl(url), computedCache,
+    };
+    const {baseArtifacts} = await navigationRunner._setup(context);
+    const artifacts = await navigationRunner._navigation({...context, baseArtifacts});
+    await navigationRunner._cleanup(context);
+    return finalizeArtifacts(baseArtifacts, artifacts);
+  };
+  const artifacts = await Runner.gather(gatherFn, runnerOptions);
+  return Runner.audit(artifacts, runnerOptions);
+}
+
 async function runOne(req) {
   const started = Date.now();
   const flags = {
@@ -82,11 +120,12 @@ async function runOne(req) {
     extraHeaders: req.headers && Object.keys(req.headers).length ? req.headers : undefined,
     skipAudits: req.skipAudits && req.skipAudits.length ? req.skipAudits : undefined,
   };
-  const config = req.preset === 'desktop' ? desktopConfig : undefined;
+  for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];
+  const resolvedConfig = await resolvedConfigFor(req.preset, flags);
   const context = await browser.createBrowserContext();
   try {
     const page = await context.newPage();
-    const result = await lighthouse(req.url, flags, config, page);
+    const result = await navigation(page, req.url, resolvedConfig);
     if (!result) throw new Error('Lighthouse returned no result');
     const jsonPath = `${req.outBase}.report.json`;
     const htmlPath = `${req.outBase}.report.html`;

@@ -300,8 +300,8 @@ def judge(
         "aggregation": "one sample value per run; budgets choose median (default) or max (pessimistic)",
         "uploads": "none: reports stay in the run directory",
         "skipped": (
-            "full-page-screenshot (audit and gatherer): nothing of the budgets or the report reads it; "
-            "the HTML report shows no element thumbnails"
+            "the full-page screenshot (FullPageScreenshot gatherer, disableFullPageScreenshot): nothing "
+            "the budgets or this report read; Lighthouse's HTML reports show no element thumbnails"
         ),
     }
     if prepared.rc is not None:

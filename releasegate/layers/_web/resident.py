@@ -178,7 +178,7 @@ class Resident:
         if proc is not None:
             proc.stop()
 
-    def _abort(self) -> None:
+    def abort(self) -> None:
         """Interrupted: kill the runner and its Chrome now, no grace."""
         self._closed.set()
         proc, self._proc = self._proc, None
@@ -199,7 +199,7 @@ class Resident:
         started = time.monotonic()
         deadline = started + request.timeout_s
         if self.closed:
-            self._abort()
+            self.abort()
             raise _Stopped("the web layer was interrupted: no further Lighthouse run is started")
         if self._broken:
             return RunOutput(request, None, None, 0.0, "browser", self._broken)
@@ -290,7 +290,7 @@ class Resident:
     def _wait(self, proc: _Proc, deadline: float) -> dict[str, Any] | object | None:
         while True:
             if self.closed:
-                self._abort()
+                self.abort()
                 raise _Stopped("the web layer was interrupted during a Lighthouse run")
             left = deadline - time.monotonic()
             if left <= 0:
@@ -361,4 +361,4 @@ def _close_all() -> None:
     """An interrupted run leaves its layer thread behind: stop every runner it started."""
     for resident in list(_LIVE):
         with contextlib.suppress(Exception):
-            resident._abort()
+            resident.abort()

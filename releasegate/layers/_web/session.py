@@ -170,6 +170,11 @@ class Launchers:
         for one in self.residents:
             one.close()
 
+    def abort(self) -> None:
+        self.closed = True
+        for one in self.residents:
+            one.abort()
+
     @property
     def meta(self) -> dict[str, object]:
         out: dict[str, object] = {"runner": self.prepared.mode}
@@ -184,6 +189,9 @@ def launchers(prepared: Prepared, parallel: int) -> Iterator[Launchers]:
     made = Launchers(prepared, parallel)
     try:
         yield made
+    except BaseException:
+        made.abort()  # interrupted or crashed: kill the runners now, no grace
+        raise
     finally:
         made.close()
 

@@ -51,6 +51,8 @@ def _page_of(url: str, base_url: str) -> str:
 def _collect(paths: list[Path], base_url: str, into: Runs) -> None:
     for path in paths:
         lhr = json.loads(path.read_text("utf-8"))
+        if (lhr.get("runtimeError") or {}).get("code", "NO_ERROR") != "NO_ERROR":
+            continue  # a failed run (retried by the layer): it measured nothing
         into.setdefault(_page_of(lhr["requestedUrl"], base_url), []).append(lhr)
 
 

@@ -3,13 +3,16 @@
     python bench/promptlib_throughput.py [--runs 3] [--duration 10s] [--connections 50] [--threads 2]
 
 Starts a clean promptlib on a free port, warms it up, then runs wrk against each target
-`--runs` times and prints the median requests/s (and the spread). Run on demand; not a CI gate.
+`--runs` times, the targets interleaved (list, health, list, health, ...) so both see the same
+machine, and prints the median requests/s (and the spread), the ratio list/health and the load
+average before and after. Run on demand; not a CI gate.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -56,22 +59,29 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
-    results: list[Result] = []
+    runs: dict[str, list[float]] = {target: [] for target in TARGETS}
+    non_2xx: dict[str, int] = dict.fromkeys(TARGETS, 0)
+    load_before = os.getloadavg()
     with start() as app:
         for target in TARGETS:
-            url = f"{app.url}{target}"
-            wrk(url, threads=args.threads, connections=args.connections, duration="2s")
-            runs: list[float] = []
-            non_2xx = 0
-            for _ in range(args.runs):
+            wrk(f"{app.url}{target}", threads=args.threads, connections=args.connections, duration="2s")
+        for _ in range(args.runs):
+            for target in TARGETS:
                 rps, errors = wrk(
-                    url, threads=args.threads, connections=args.connections, duration=args.duration
+                    f"{app.url}{target}",
+                    threads=args.threads,
+                    connections=args.connections,
+                    duration=args.duration,
                 )
-                runs.append(rps)
-                non_2xx += errors
-            results.append(Result(target, runs, statistics.median(runs), non_2xx))
+                runs[target].append(rps)
+                non_2xx[target] += errors
+    load_after = os.getloadavg()
+    results = [Result(t, runs[t], statistics.median(runs[t]), non_2xx[t]) for t in TARGETS]
+    ratio = results[0].median_rps / results[1].median_rps if results[1].median_rps else 0.0
+    load = " / ".join(f"{a:.2f}" for a in load_before) + " -> " + " / ".join(f"{a:.2f}" for a in load_after)
     if args.json:
-        print(json.dumps([asdict(r) for r in results], indent=2))
+        data = {"results": [asdict(r) for r in results], "ratio": ratio, "loadavg": [load_before, load_after]}
+        print(json.dumps(data, indent=2))
     else:
         print(
             f"promptlib throughput: wrk -t{args.threads} -c{args.connections} -d{args.duration}, "
@@ -82,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  GET {r.target:<24} {r.median_rps:>9,.0f} req/s   (runs: {spread}; non-2xx: {r.non_2xx})"
             )
+        print(f"  ratio {TARGETS[0]} / {TARGETS[1]} = {ratio:.2f}")
+        print(f"  load average (1/5/15 min) {load} on {os.cpu_count()} cores")
     return 1 if any(r.non_2xx for r in results) else 0
 
 

@@ -30,6 +30,7 @@ from releasegate.config import Config, Environment
 from releasegate.configfile import choose, config_error_from_validation
 from releasegate.errors import LayerError, UsageError
 from releasegate.events import Event, LayerFinished, LayerMessage, LayerStarted, RunFinished, RunStarted
+from releasegate.proc import interrupted
 from releasegate.redact import collect_secrets, redact, redact_model
 from releasegate.results import LayerResult, LayerStatus, RunInfo, RunResult, utcnow
 from releasegate.spec import AbortRule, LayerContext, LayerSettings, LayerSpec, Policy, RunOptions
@@ -196,6 +197,7 @@ def execute(
         try:
             result = run_layer(spec, ctx)
         except KeyboardInterrupt:
+            interrupted()  # the layer's thread runs on: tell it to stop launching tools
             run.layers.append(_error_result(spec.name, "interrupted (Ctrl-C) before the layer finished"))
             _finish(run, run_dir)
             raise

@@ -11,10 +11,26 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 
-__all__ = ["interruptible", "stop_group"]
+__all__ = ["interrupted", "interruptible", "interrupts", "stop_group"]
+
+_interrupts: list[int] = [0]  # a one-cell counter (no `global`)
+_interrupts_lock = threading.Lock()
+
+
+def interrupted() -> None:
+    """Say that the run was interrupted (Ctrl-C, SIGTERM): a layer still running in its worker
+    thread sees :func:`interrupts` grow and stops launching tools."""
+    with _interrupts_lock:
+        _interrupts[0] += 1
+
+
+def interrupts() -> int:
+    """How many interrupts this process has seen; compare with the count at a layer's start."""
+    return _interrupts[0]
 
 
 _DEFAULT_SIGINT = (

@@ -1,9 +1,12 @@
 """The web layer: Lighthouse runs on the environment's pages, judged by budgets on Core Web Vitals,
 category scores and page weight.
 
-Each page is measured ``runs`` times per preset (desktop, mobile) by the pinned Lighthouse CLI
-(``npm ci`` installs it under ``node_modules/``) in a subprocess driving the Chromium that
-:func:`releasegate.browser.find_chromium` finds. Nothing is uploaded: every run's JSON and
+Each page is measured ``runs`` times per preset (desktop, mobile) by the pinned Lighthouse
+(``npm ci`` installs it under ``node_modules/``), driving the Chromium that
+:func:`releasegate.browser.find_chromium` finds: one resident Node runner
+(``_web/runner.mjs``, Lighthouse's Node API) launches Chrome once and measures every run on it,
+each run in a fresh browser context (``lighthouse = ...`` in the settings runs that CLI once per
+run instead). Nothing is uploaded: every run's JSON and
 HTML report stays under ``<run-dir>/web/<preset>/<page>/``. Samples carry one value per run,
 so a budget picks the aggregation (``median`` by default, ``max`` to be pessimistic). A page
 that cannot be measured (HTTP error, redirect to a login page, browser crash, timeout)
@@ -66,15 +69,28 @@ def run(ctx: LayerContext) -> LayerResult:
     jobs = [(preset, page) for preset in settings.presets for page in settings.pages]
     ctx.progress(
         f"Lighthouse {prepared.version} on {len(settings.pages)} page(s) x {settings.runs} run(s), "
-        f"{'/'.join(settings.presets)}; {prepared.browser}"
+        f"{'/'.join(settings.presets)}; {prepared.browser}; {prepared.mode}"
     )
 
-    def measure(job: tuple[str, Page]) -> session.PageOutcome:
-        return session.measure_page(ctx, settings, prepared, job[0], job[1])
+    with session.launchers(prepared, settings.parallel) as launchers:
 
-    with ThreadPoolExecutor(max_workers=settings.parallel) as pool:
-        outcomes = list(pool.map(measure, jobs))
+        def measure(job: tuple[str, Page]) -> session.PageOutcome:
+            with launchers.lend() as run_one:
+                return session.measure_page(ctx, settings, prepared, job[0], job[1], run=run_one)
+
+        if settings.parallel == 1:
+            # in this thread: an interrupt raised here stops the runner before another run starts
+            outcomes = [measure(job) for job in jobs]
+        else:
+            pool = ThreadPoolExecutor(max_workers=settings.parallel)
+            try:
+                outcomes = list(pool.map(measure, jobs))
+            finally:
+                launchers.close()  # first, so pages still queued launch nothing
+                pool.shutdown(wait=True, cancel_futures=True)
+        runner_meta = launchers.meta
     result = session.judge(ctx, settings, prepared, outcomes)
+    result.meta.update(runner_meta)
     result.started_at = started
     result.finished_at = utcnow()
     return result

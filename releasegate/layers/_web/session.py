@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import queue
 import re
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from releasegate.browser import HEADLESS_FLAGS, find_chromium
 from releasegate.errors import LayerError, TargetError
-from releasegate.layers._web import auth, lhcirc, parse, runner
+from releasegate.layers._web import auth, lhcirc, parse, resident, runner
 from releasegate.layers._web.aggregate import (
     PageOutcome,
     findings_for,
@@ -22,7 +26,9 @@ from releasegate.layers._web.settings import Page, WebSettings
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Samples
 from releasegate.spec import LayerContext
 
-__all__ = ["PageOutcome", "Prepared", "judge", "measure_page", "page_slug", "prepare"]
+__all__ = ["PageOutcome", "Prepared", "RunFn", "judge", "launchers", "measure_page", "page_slug", "prepare"]
+
+RunFn = Callable[[runner.RunRequest], runner.RunOutput]
 
 _MIN_RUN_S = 10.0  # below this much time left, a run is not started
 _NPM_HINT = "run `npm ci` in the project root (or `make deps`), or set lighthouse in [layers.web]"
@@ -35,6 +41,13 @@ class Prepared:
     browser: str
     credentials: auth.Credentials
     rc: lhcirc.RcFile | None
+    resident: resident.ResidentTool | None = None  # None: the CLI, one process per run
+
+    @property
+    def mode(self) -> str:
+        if self.resident is None:
+            return "lighthouse CLI, one Node process and one Chrome per run"
+        return "one resident Lighthouse runner (one Node process, one Chrome) for the whole layer run"
 
 
 def page_slug(path: str) -> str:
@@ -58,6 +71,27 @@ def lighthouse_bin(settings: WebSettings) -> str:
     if on_path:
         return on_path
     raise LayerError("web", "Lighthouse is not installed (no node_modules/.bin/lighthouse)", hint=_NPM_HINT)
+
+
+def resident_tool(settings: WebSettings, binary: str, chrome_path: str) -> resident.ResidentTool | None:
+    """The pinned Lighthouse package for the resident runner, or None to run the CLI per run
+    (a ``lighthouse`` of the user's choosing, or no ``node`` / package next to the binary)."""
+    bin_dir = Path(binary).parent
+    if settings.lighthouse or bin_dir.name != ".bin":
+        return None
+    node = shutil.which("node")
+    package = bin_dir.parent / "lighthouse"
+    if node is None or not (package / "core" / "index.js").is_file():
+        return None
+    return resident.ResidentTool(node, package, chrome_path, HEADLESS_FLAGS)
+
+
+def _package_version(package: Path) -> str | None:
+    try:
+        version = json.loads((package / "package.json").read_text("utf-8")).get("version")
+    except (OSError, ValueError):
+        return None
+    return version if isinstance(version, str) else None
 
 
 def _version(binary: str) -> str:
@@ -87,17 +121,89 @@ def prepare(ctx: LayerContext, settings: WebSettings) -> Prepared:
     if browser.path is None:
         raise LayerError("web", "no Chromium binary path to give Lighthouse", hint="set CHROME_PATH")
     rc = lhcirc.load(Path(settings.lighthouserc)) if settings.lighthouserc else None
+    tool = resident_tool(settings, binary, browser.path)
+    version = (_package_version(tool.lighthouse_dir) if tool else None) or _version(binary)
     return Prepared(
         tool=runner.Tool(binary, browser.path, HEADLESS_FLAGS),
-        version=_version(binary),
+        version=version,
         browser=browser.describe(),
         credentials=auth.resolve(ctx, settings),
         rc=rc,
+        resident=tool,
     )
 
 
+class Launchers:
+    """What runs Lighthouse for the layer: ``parallel`` resident runners lent to one page at a
+    time, or the CLI per run. :meth:`close` stops them; nothing is launched afterwards."""
+
+    def __init__(self, prepared: Prepared, parallel: int) -> None:
+        self.prepared = prepared
+        secrets = prepared.credentials.secrets
+        tool = prepared.resident
+        self.residents = (
+            [resident.Resident(tool, secrets, resident.SKIPPED_AUDITS) for _ in range(parallel)]
+            if tool is not None
+            else []
+        )
+        self._free: queue.Queue[resident.Resident] = queue.Queue()
+        for one in self.residents:
+            self._free.put(one)
+        self.closed = False
+
+    @contextmanager
+    def lend(self) -> Iterator[RunFn]:
+        if not self.residents:
+            tool, secrets = self.prepared.tool, self.prepared.credentials.secrets
+
+            def cli(request: runner.RunRequest) -> runner.RunOutput:
+                if self.closed:
+                    return runner.RunOutput(
+                        request, None, None, 0.0, "lighthouse", "not started: the layer was stopped"
+                    )
+                return runner.run_lighthouse(tool, request, secrets)
+
+            yield cli
+            return
+        one = self._free.get()
+        try:
+            yield one.run
+        finally:
+            self._free.put(one)
+
+    def close(self) -> None:
+        self.closed = True
+        for one in self.residents:
+            one.close()
+
+    def abort(self) -> None:
+        self.closed = True
+        for one in self.residents:
+            one.abort()
+
+    @property
+    def meta(self) -> dict[str, object]:
+        out: dict[str, object] = {"runner": self.prepared.mode}
+        if self.residents:
+            out["runner_launches"] = sum(r.launches for r in self.residents)
+            out["browser_relaunches"] = sum(r.relaunches for r in self.residents)
+        return out
+
+
+@contextmanager
+def launchers(prepared: Prepared, parallel: int) -> Iterator[Launchers]:
+    made = Launchers(prepared, parallel)
+    try:
+        yield made
+    except BaseException:
+        made.abort()  # interrupted or crashed: kill the runners now, no grace
+        raise
+    finally:
+        made.close()
+
+
 def measure_page(
-    ctx: LayerContext, settings: WebSettings, prepared: Prepared, preset: str, page: Page
+    ctx: LayerContext, settings: WebSettings, prepared: Prepared, preset: str, page: Page, *, run: RunFn
 ) -> PageOutcome:
     url = ctx.web_url + page.path
     outcome = PageOutcome(page=page.path, preset=preset, url=url)
@@ -105,7 +211,7 @@ def measure_page(
     if page.auth and creds.missing:
         outcome.errors.append(f"the page needs a signed-in session but {creds.missing}")
         return outcome
-    job = _PageJob(ctx, settings, prepared, outcome, ctx.artifact_dir / preset / page_slug(page.path))
+    job = _PageJob(ctx, settings, prepared, outcome, ctx.artifact_dir / preset / page_slug(page.path), run)
     headers = creds.headers_for(page.auth)
     for index in range(1, settings.runs + 1):
         remaining = ctx.remaining_s()
@@ -125,6 +231,7 @@ class _PageJob:
     prepared: Prepared
     outcome: PageOutcome
     folder: Path
+    launch: RunFn
 
     def run(self, index: int, headers: dict[str, str], timeout: float) -> bool:
         """Run (and retry) one Lighthouse run; True when the page is hopeless and later runs are skipped."""
@@ -133,7 +240,7 @@ class _PageJob:
         for attempt in range(settings.retries + 1):
             name = f"run-{index}" if attempt == 0 else f"run-{index}-retry-{attempt}"
             request = runner.RunRequest(outcome.url, outcome.preset, self.folder / name, headers, timeout)
-            out = runner.run_lighthouse(self.prepared.tool, request, self.prepared.credentials.secrets)
+            out = self.launch(request)
             outcome.duration_s += out.duration_s
             outcome.artifacts += [self.ctx.rel(p) for p in (out.json_path, out.html_path) if p is not None]
             if out.failure is None and out.json_path is not None:
@@ -207,6 +314,10 @@ def judge(
         "pages": [p.path for p in settings.pages],
         "aggregation": "one sample value per run; budgets choose median (default) or max (pessimistic)",
         "uploads": "none: reports stay in the run directory",
+        "skipped": (
+            "the full-page screenshot (FullPageScreenshot gatherer, disableFullPageScreenshot): nothing "
+            "the budgets or this report read; Lighthouse's HTML reports show no element thumbnails"
+        ),
     }
     if prepared.rc is not None:
         meta["lighthouserc"] = prepared.rc.path

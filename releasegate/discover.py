@@ -34,6 +34,7 @@ TIMEOUT_S = 5.0
 ROOT_TIMEOUT_S = 10.0  # the first request may wake a cold server
 DEADLINE_S = 30.0
 MAX_PAGES = 5
+MAX_REDIRECTS = 5
 MAX_PREFIXES = 3
 MAX_ENDPOINTS = 3
 
@@ -276,6 +277,7 @@ def discover(
     http = client or httpx.Client(
         timeout=httpx.Timeout(TIMEOUT_S, connect=min(3.0, TIMEOUT_S)),
         follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
         headers={"User-Agent": "releasegate-init", "Accept": "application/json, text/html;q=0.9, */*;q=0.5"},
     )
     try:

@@ -12,7 +12,17 @@ from collections.abc import Sequence
 
 from releasegate.discover import Discovery, Found
 
-__all__ = ["ACTION", "CONFIG", "CONFTEST", "PERSONAS", "SCENARIO", "WORKFLOW", "budget_lines", "render"]
+__all__ = [
+    "ACTION",
+    "CONFIG",
+    "CONFTEST",
+    "FILES",
+    "PERSONAS",
+    "SCENARIO",
+    "WORKFLOW",
+    "budget_lines",
+    "render",
+]
 
 ACTION = "OWNER/releasegate@v1"  # where the releasegate repository lives: edit OWNER
 ENV = "staging"
@@ -21,6 +31,7 @@ PERSONAS = "suites/e2e/personas.yaml"
 SCENARIO = "suites/e2e/test_visitor.py"
 CONFTEST = "suites/e2e/conftest.py"
 WORKFLOW = ".github/workflows/release-gate.yml"
+FILES = (CONFIG, PERSONAS, SCENARIO, CONFTEST, WORKFLOW)
 
 #: The product's targets: (budget key, expression, what it says).
 BUDGETS: tuple[tuple[str, str, str], ...] = (

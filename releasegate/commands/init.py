@@ -135,8 +135,7 @@ def run(
     interactive = not args.yes and stdin.isatty()
     base = _base_url(args, interactive, stdin, out)
     web = check_url(args.web_url, flag="--web-url") if args.web_url else None
-    files = scaffold.render(Discovery(base_url=base, web_url=web or base))  # the paths, before any request
-    existing = [name for name in files if (here / name).exists()]
+    existing = [name for name in scaffold.FILES if (here / name).exists()]  # before any request
     if existing and not args.force:
         raise UsageError(
             f"not overwriting {', '.join(existing)}: nothing was written",

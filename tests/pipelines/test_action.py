@@ -133,7 +133,11 @@ class Runner:
         spec = step(name)
         output = self.temp / f"output-{len(self.outputs)}"
         output.write_text("")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASEGATE_", "GITHUB_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("RELEASEGATE_", "GITHUB_", "CHROME_PATH"))
+        }
         env.update(
             {
                 key: EXPRESSION.sub(lambda m: self.value(m[1]), str(val))
@@ -146,6 +150,8 @@ class Runner:
             RUNNER_OS="Linux",
             GITHUB_ACTIONS="true",
             GITHUB_OUTPUT=str(output),
+            GITHUB_ENV=str(self.temp / "github-env"),
+            GITHUB_PATH=str(self.temp / "github-path"),
             GITHUB_STEP_SUMMARY=str(self.summary),
             CI="1",
         )
@@ -224,3 +230,28 @@ def test_unknown_flags_and_bad_quoting_in_args_are_usage_errors(tmp_path: Path) 
     assert (runner.outputs["outputs"]["exit-code"], code) == ("2", 2)
     runner, code = run_action(tmp_path / "b", args="--on-no-go 'unbalanced")
     assert (runner.outputs["outputs"]["exit-code"], code) == ("2", 2)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "browser"),
+    [
+        ({"layers": "smoke"}, False),
+        ({"layers": "smoke,e2e"}, True),
+        ({"config": str(ROOT / "releasegate.toml"), "stage": "post-deploy"}, True),  # smoke, e2e
+        ({"config": str(ROOT / "releasegate.toml"), "stage": "nosuchstage"}, False),
+        ({"layers": "web", "command": "preflight"}, False),
+    ],
+)
+def test_a_browser_only_when_the_e2e_or_web_layer_runs(
+    tmp_path: Path, inputs: dict[str, str], browser: bool
+) -> None:
+    runner = Runner(tmp_path, inputs)
+    proc = runner.run("Browser and Lighthouse for the layers asked for")
+    assert proc.returncode == 0, proc.stderr
+    exported = runner.temp / "github-env"
+    lines = exported.read_text().splitlines() if exported.exists() else []
+    chrome = [line for line in lines if line.startswith("CHROME_PATH=")]
+    assert bool(chrome) is browser, proc.stdout
+    if browser:  # this machine has a chromium: nothing is installed
+        assert Path(chrome[0].removeprefix("CHROME_PATH=")).is_file()
+        assert "apt-get" not in proc.stdout + proc.stderr

@@ -235,30 +235,31 @@ def _read_root(response: httpx.Response) -> _Root:
     return _Root(_unique(anchors + others), _unique(anchors), _unique(mentions))
 
 
-def _spec_operations(spec: dict[str, Any]) -> tuple[str, list[tuple[str, bool]]]:
-    """The servers' path prefix and each path with whether it has a parameterless GET."""
-    prefix = ""
-    servers = spec.get("servers")
-    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
-        server = str(servers[0].get("url", ""))
-        if server.startswith("/"):
-            prefix = server.rstrip("/")
-    elif isinstance(spec.get("basePath"), str):
-        prefix = spec["basePath"].rstrip("/")
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _spec_operations(spec: dict[str, Any], base_url: str) -> tuple[str, list[tuple[str, bool]]]:
+    """The servers' path prefix (relative to ``base_url``) and each path with whether it has a
+    parameterless GET. A malformed part of the spec is skipped, never a crash."""
+    servers = _as_list(spec.get("servers"))
+    server = servers[0].get("url") if servers and isinstance(servers[0], dict) else spec.get("basePath")
+    prefix = urlsplit(server).path.rstrip("/") if isinstance(server, str) else ""
+    root = urlsplit(base_url).path.rstrip("/")
+    if root and (prefix == root or prefix.startswith(root + "/")):
+        prefix = prefix[len(root) :]
     out: list[tuple[str, bool]] = []
     for path, item in spec["paths"].items():
-        if not isinstance(item, dict) or not isinstance(path, str):
+        if not isinstance(item, dict) or not isinstance(path, str) or not path.startswith("/"):
             continue
         get = item.get("get")
-        plain = (
-            isinstance(get, dict)
-            and "{" not in path
-            and not any(
-                isinstance(p, dict) and p.get("required")
-                for p in [*get.get("parameters", []), *item.get("parameters", [])]
-            )
+        parameters = (
+            _as_list(get.get("parameters")) + _as_list(item.get("parameters"))
+            if isinstance(get, dict)
+            else []
         )
-        out.append((prefix + path, plain))
+        required = any(isinstance(p, dict) and p.get("required") for p in parameters)
+        out.append((prefix + path, isinstance(get, dict) and "{" not in path and not required))
     return prefix, out
 
 
@@ -327,7 +328,7 @@ def _find_all(probe: _Prober, found: Discovery, roots: list[_Root]) -> None:
         spec = _spec_document(probe.get(base + path))
         if spec is None:
             continue
-        server_prefix, operations = _spec_operations(spec)
+        server_prefix, operations = _spec_operations(spec, base)
         if server_prefix and server_prefix not in found.prefixes:
             found.prefixes.insert(0, server_prefix)
         title = spec.get("info", {}).get("title", "") if isinstance(spec.get("info"), dict) else ""

@@ -31,6 +31,7 @@ PERSONAS = "suites/e2e/personas.yaml"
 SCENARIO = "suites/e2e/test_visitor.py"
 CONFTEST = "suites/e2e/conftest.py"
 WORKFLOW = ".github/workflows/release-gate.yml"
+WEB_PAGES = 3  # Lighthouse pages written: about 10-20 s per run and page on a small runner
 FILES = (CONFIG, PERSONAS, SCENARIO, CONFTEST, WORKFLOW)
 
 #: The product's targets: (budget key, expression, what it says).
@@ -197,9 +198,11 @@ def _toml(found: Discovery) -> str:
         "",
         "[layers.web]",
     ]
-    pages = env.pages if env.same_origin_web else []
+    pages = env.pages[:WEB_PAGES] if env.same_origin_web else []
     if pages:
-        out.append(f"pages = [{', '.join(_q(p) for p in pages)}]")
+        out.append(
+            f"pages = [{', '.join(_q(p) for p in pages)}]".ljust(43) + "# each costs `runs` Lighthouse runs"
+        )
     else:
         out.append('# pages = ["/"]                           # not found: the pages Lighthouse measures')
     out += [

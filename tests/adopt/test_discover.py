@@ -119,6 +119,42 @@ def test_the_spec_names_the_health_endpoint_first() -> None:
     assert [e.path for e in found.endpoints] == []  # /svc/items answered 404: not an endpoint
 
 
+@pytest.mark.parametrize(
+    ("base", "servers", "health"),
+    [
+        ("https://shop.example.com", [{"url": "https://shop.example.com/svc"}], "/svc/ping"),
+        ("https://shop.example.com/svc", [{"url": "https://shop.example.com/svc"}], "/ping"),
+        ("https://shop.example.com/svc", [{"url": "/svc/v1"}], "/v1/ping"),
+    ],
+)
+def test_the_spec_servers_prefix_is_taken_relative_to_the_base_url(
+    base: str, servers: list[dict[str, str]], health: str
+) -> None:
+    spec = {"openapi": "3.0.3", "servers": servers, "paths": {"/ping": {"get": {}}}}
+    root = "/svc" if base.endswith("/svc") else ""
+    routes = {f"{root}/": html(), f"{root}/openapi.json": js(spec), f"{root}{health}": js({"status": "ok"})}
+    with server(routes) as client:
+        found = discover(base, client=client)
+    assert found.health is not None
+    assert found.health.path == health
+
+
+def test_a_malformed_spec_is_read_as_far_as_it_goes() -> None:
+    spec = {
+        "openapi": "3.0.3",
+        "servers": "nonsense",
+        "paths": {
+            "/items": {"get": {"parameters": None}},
+            "/odd": "x",
+            "no-slash": {"get": {}},
+            "/ping": {"get": None},
+        },
+    }
+    found = found_at({"/": html(), "/openapi.json": js(spec), "/items": js([])})
+    assert found.openapi is not None
+    assert [e.path for e in found.endpoints] == ["/items"]
+
+
 def test_endpoints_are_parameterless_gets_that_answer_2xx() -> None:
     spec = {
         "openapi": "3.1.0",

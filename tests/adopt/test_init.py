@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import socket
 import subprocess
 import sys
@@ -107,6 +108,24 @@ def test_the_written_suite_uses_only_the_public_e2e_api(
     workflow = (tmp_path / scaffold.WORKFLOW).read_text()
     assert f"uses: {scaffold.ACTION}" in workflow
     assert "group: release-gate-staging" in workflow
+
+
+@pytest.mark.slow
+def test_the_written_persona_suite_runs_against_the_app(
+    promptlib: RunningApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--base-url", promptlib.url, "--yes"]) == ExitCode.GO
+    run = releasegate(
+        "run", "--layers", "e2e", "--report-dir", str(tmp_path / "reports"), "--plain", "--no-history",
+        cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "verdict: GO" in run.stdout
+    scenarios = json.loads(next((tmp_path / "reports").glob("*/results.json")).read_text())
+    (e2e,) = [layer for layer in scenarios["layers"] if layer["layer"] == "e2e"]
+    passed = [r for r in e2e["records"] if r["status"] == "pass"]
+    assert any("test_visitor_opens_the_main_pages" in json.dumps(r) for r in passed), e2e["records"]
 
 
 def test_init_finds_a_prefixed_api_and_rejects_the_decoys(prefixed: str, tmp_path: Path) -> None:

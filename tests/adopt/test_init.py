@@ -74,6 +74,7 @@ def test_init_against_promptlib_writes_a_config_that_validates_and_reaches_go(
     assert {"path": "/explore"} in env["pages"]
     config = load(toml)
     assert config.stages["pre-deploy"].layers == ["smoke", "contract", "e2e", "load", "web"]
+    assert config.layers["web"]["pages"] == ["/", "/explore", "/pricing"]  # the first three pages
     budgets = checked_budgets(config)
     assert budgets is not None
     for command in ("envs", "layers"):

@@ -67,10 +67,6 @@ def _key(name: str, found: Found | None, default: str, tried: Sequence[str], con
     ]
 
 
-def _page_ref(found: Discovery, path: str) -> str:
-    return path if found.same_origin_web else found.web_url + path
-
-
 def stage_layers(found: Discovery) -> tuple[list[str], list[str]]:
     """The pre-deploy stage's layers, and a note for each one left out."""
     layers, notes = ["smoke"], []
@@ -83,10 +79,8 @@ def stage_layers(found: Discovery) -> tuple[list[str], list[str]]:
     else:
         notes.append('"e2e" is left out: no HTML page found (write scenarios under suites/e2e, then add it)')
     layers.append("load")
-    if found.pages and found.same_origin_web:
+    if found.pages:
         layers.append("web")
-    elif found.pages:
-        notes.append('"web" is left out: Lighthouse measures paths on base_url, and the pages live elsewhere')
     else:
         notes.append('"web" is left out: no HTML page found (set [layers.web] pages, then add it)')
     return layers, notes
@@ -112,6 +106,11 @@ def _toml(found: Discovery) -> str:
         "",
         f"[environments.{ENV}]",
         f"base_url = {_q(env.base_url)}",
+        *(
+            []
+            if env.same_origin_web
+            else [f"web_url = {_q(env.web_url)}".ljust(40) + "# the frontend: pages, web and e2e use it"]
+        ),
         *_key(
             "openapi",
             env.openapi,
@@ -136,7 +135,7 @@ def _toml(found: Discovery) -> str:
     ]
     if env.pages:
         out.append("pages = [                               # the pages the smoke layer checks (status 200)")
-        out += [f"  {{ path = {_q(_page_ref(env, p))} }}," for p in env.pages]
+        out += [f"  {{ path = {_q(p)} }}," for p in env.pages]
         out.append("]")
     else:
         out.append(
@@ -198,7 +197,7 @@ def _toml(found: Discovery) -> str:
         "",
         "[layers.web]",
     ]
-    pages = env.pages[:WEB_PAGES] if env.same_origin_web else []
+    pages = env.pages[:WEB_PAGES]
     if pages:
         out.append(
             f"pages = [{', '.join(_q(p) for p in pages)}]".ljust(43) + "# each costs `runs` Lighthouse runs"
@@ -245,7 +244,7 @@ personas:
 
 
 def _scenario(found: Discovery) -> str:
-    pages = [_page_ref(found, p) for p in found.pages] or ["/"]
+    pages = found.pages or ["/"]
     return f'''\
 """The visitor opens the main pages (read-only: safe after a deploy).
 

@@ -242,9 +242,9 @@ def test_a_config_rendered_from_nothing_found_still_validates(tmp_path: Path) ->
     assert main(["layers", "--config", str(toml)]) == 0
 
 
-def test_pages_of_another_origin_are_full_urls_and_web_is_left_out(tmp_path: Path) -> None:
+def test_pages_of_another_origin_go_to_web_url(tmp_path: Path) -> None:
     api = {"/": js({}), "/openapi.json": js(SPEC), "/health": js({"status": "pass"})}
-    web = {"/": html("/about"), "/about": html()}
+    web = {"/": html("/about", "https://api.example.com/openapi.json"), "/about": html()}
 
     def handle(request: httpx.Request) -> httpx.Response:
         routes = web if request.url.host == "www.example.com" else api
@@ -256,9 +256,10 @@ def test_pages_of_another_origin_are_full_urls_and_web_is_left_out(tmp_path: Pat
     assert found.pages == ["/", "/about"]
     config = load(write(found, tmp_path))
     env = config.environments["staging"]
-    assert [p.path for p in env.pages] == ["https://www.example.com/", "https://www.example.com/about"]
-    assert config.stages["pre-deploy"].layers == ["smoke", "contract", "e2e", "load"]
-    assert "web" not in config.layers or "pages" not in config.layers["web"]
+    assert (env.base_url, env.web_url) == ("https://api.example.com", "https://www.example.com")
+    assert [p.path for p in env.pages] == ["/", "/about"]
+    assert config.stages["pre-deploy"].layers == ["smoke", "contract", "e2e", "load", "web"]
+    assert config.layers["web"]["pages"] == ["/", "/about"]
     checked_budgets(config)
 
 

@@ -35,7 +35,9 @@ ROOT_TIMEOUT_S = 10.0  # the first request may wake a cold server
 DEADLINE_S = 30.0
 MAX_PAGES = 5
 MAX_REDIRECTS = 5
-MAX_PREFIXES = 3
+MAX_PREFIXES = 4
+MAX_SCRIPTS = 2  # same-origin scripts of the root pages read for API prefixes (a single-page app)
+DEFAULT_PREFIXES = ("/v1", "/v2")  # tried after the prefixes the pages name
 MAX_ENDPOINTS = 3
 
 SPEC_PATHS = (
@@ -55,6 +57,7 @@ VERSION_PATHS = ("/version", "/api/version")
 VERSION_KEYS = ("version", "commit", "sha", "git_sha", "build")
 _SPEC_LINK = re.compile(r"""["'(]([^"'()\s<>]*(?:openapi|swagger|api-docs)[^"'()\s<>]*)["')]""", re.I)
 _PREFIX_SEGMENT = re.compile(r"^(?:v\d+|api)$")
+_API_PATH = re.compile(r"(?<![\w.-])((?:/api)?/v\d+(?:/api)?)(?=[/\"'`?#\s$]|$)")
 _ASSET = re.compile(
     r"\.(?:css|js|mjs|map|png|jpe?g|gif|svg|ico|webp|woff2?|ttf|pdf|zip|xml|txt|json|ya?ml)$", re.I
 )
@@ -108,11 +111,14 @@ class _Links(HTMLParser):
         super().__init__()
         self.anchors: list[str] = []
         self.others: list[str] = []
+        self.scripts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             if value and name in ("href", "src"):
                 (self.anchors if tag == "a" else self.others).append(value)
+                if tag == "script":
+                    self.scripts.append(value)
 
 
 class _Prober:
@@ -211,6 +217,8 @@ class _Root:
     links: list[str]  # absolute URLs, in page order
     anchors: list[str]
     mentions: list[str]  # spec-looking strings anywhere in the text
+    scripts: list[str]  # the page's scripts (absolute URLs)
+    api_paths: list[str]  # API-prefix-looking paths in the text ("/v2/api" in a template)
 
 
 def _read_root(response: httpx.Response) -> _Root:
@@ -232,7 +240,14 @@ def _read_root(response: httpx.Response) -> _Root:
     ]
     others = [urljoin(url, o) for o in parser.others]
     mentions = [urljoin(url, m) for m in _SPEC_LINK.findall(text)]
-    return _Root(_unique(anchors + others), _unique(anchors), _unique(mentions))
+    scripts = [urljoin(url, src) for src in parser.scripts]
+    return _Root(
+        _unique(anchors + others), _unique(anchors), _unique(mentions), _unique(scripts), _api_paths(text)
+    )
+
+
+def _api_paths(text: str) -> list[str]:
+    return _unique(_API_PATH.findall(text))[:20]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -314,8 +329,10 @@ def _reach(probe: _Prober, url: str, flag: str) -> httpx.Response:
 
 def _find_all(probe: _Prober, found: Discovery, roots: list[_Root]) -> None:
     base = found.base_url
+    _read_scripts(probe, found, roots)
     under = [p for r in roots for p in (_relative(base, u) for u in r.links) if p]
-    found.prefixes = _prefixes(under)
+    named = _prefixes(under + [p for r in roots for p in r.api_paths])
+    found.prefixes = _unique([*named, *DEFAULT_PREFIXES])[:MAX_PREFIXES]
     spec_paths = [p for r in roots for p in (_relative(base, u) for u in r.mentions) if p]
     spec_paths = [p for p in spec_paths if re.search(r"\.(?:json|ya?ml)$|api-docs$", p)]
     candidates = _unique(
@@ -344,16 +361,30 @@ def _find_all(probe: _Prober, found: Discovery, roots: list[_Root]) -> None:
         lambda data: isinstance(data, dict | list),
     )
     versions = [p for p, plain in operations if plain and p.rstrip("/").endswith("/version")]
+    health = [found.health.path] if found.health else []
     found.version = _first_json(
         probe,
         found,
         "version",
-        [*versions, *VERSION_PATHS, *(pre + "/version" for pre in found.prefixes)],
+        # last, the health answer itself: many report their version there
+        [*versions, *VERSION_PATHS, *(pre + "/version" for pre in found.prefixes), *health],
         lambda data: isinstance(data, dict) and any(isinstance(data.get(k), str) for k in VERSION_KEYS),
     )
     taken = {f.path for f in (found.openapi, found.health, found.version) if f}
     _find_endpoints(probe, found, [p for p, plain in operations if plain and p not in taken])
     _find_pages(probe, found, roots[-1])
+
+
+def _read_scripts(probe: _Prober, found: Discovery, roots: list[_Root]) -> None:
+    """A single-page app names its API in its scripts: read a few, for prefixes and spec links."""
+    origins = {urlsplit(found.base_url)[:2], urlsplit(found.web_url)[:2]}
+    scripts = [u for r in roots for u in r.scripts if urlsplit(u)[:2] in origins]
+    for url in _unique(scripts)[:MAX_SCRIPTS]:
+        response = probe.get(url)
+        if response is None or not 200 <= response.status_code < 300 or len(response.content) > 2_000_000:
+            continue
+        roots[-1].api_paths.extend(_api_paths(response.text))
+        roots[-1].mentions.extend(urljoin(url, m) for m in _SPEC_LINK.findall(response.text))
 
 
 def _first_json(probe: _Prober, found: Discovery, what: str, paths: list[str], accept: Any) -> Found | None:

@@ -277,3 +277,31 @@ def test_the_written_workflow_passes_actionlint(tmp_path: Path) -> None:
     write(found_at({"/": html()}), tmp_path)
     proc = lint(tmp_path / scaffold.WORKFLOW)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_a_single_page_apps_scripts_name_the_api_prefix() -> None:
+    seen: list[str] = []
+    page = (
+        '<html><head><script src="https://cdn.example.net/lib.js"></script><script src="/a.js"></script>'
+        '<script src="/b.js"></script><script src="/c.js"></script></head><body></body></html>'
+    )
+    routes = {
+        "/": (200, "text/html", page),
+        "/a.js": (200, "text/javascript", "const API = '';"),
+        "/b.js": (200, "text/javascript", "fetch(`${API}/v7/api${path}`)"),
+        "/c.js": (200, "text/javascript", "fetch('/v9/api/x')"),
+        "/v7/api/openapi.json": js(SPEC),
+    }
+    with server(routes, seen) as client:
+        found = discover("https://shop.example.com", client=client)
+    assert found.prefixes[:2] == ["/v7", "/v7/api"]
+    assert found.openapi is not None
+    assert found.openapi.path == "/v7/api/openapi.json"
+    assert "/c.js" not in seen, "at most two scripts are read"
+    assert "/lib.js" not in seen, "scripts of other origins are not read"
+
+
+def test_the_health_answer_can_be_the_version_endpoint() -> None:
+    found = found_at({"/": html(), "/health": js({"status": "pass", "version": "1.2.3"})})
+    assert found.version is not None
+    assert found.version.path == "/health"

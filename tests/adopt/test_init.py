@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from fixtures.promptlib.launcher import RunningApp
+from fixtures.shelf.launcher import Running
+from fixtures.shelf.launcher import start as start_shelf
 from releasegate import scaffold
 from releasegate.cli import build_parser, main
 from releasegate.commands import init
@@ -27,6 +29,13 @@ from tests.adopt.prefixed_app import serve
 pytestmark = pytest.mark.integration
 
 WRITTEN = (scaffold.CONFIG, scaffold.PERSONAS, scaffold.SCENARIO, scaffold.CONFTEST, scaffold.WORKFLOW)
+
+
+@pytest.fixture(scope="module")
+def shelf() -> Iterator[Running]:
+    """The second reference target: API under /v2/api, health at /v2/status, a frontend on its own origin."""
+    with start_shelf() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +150,33 @@ def test_init_finds_a_prefixed_api_and_rejects_the_decoys(prefixed: str, tmp_pat
     assert env["pages"] == [{"path": "/"}, {"path": "/about"}]  # no /logout, no assets
     assert "version   not found" in proc.stdout
     checked_budgets(load(tmp_path / scaffold.CONFIG))
+
+
+def test_init_against_shelf_finds_its_api_from_its_frontend_and_reaches_go(
+    shelf: Running, tmp_path: Path
+) -> None:
+    proc = releasegate("init", "--base-url", shelf.api_url, "--web-url", shelf.web_url, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    env = environment(tmp_path / scaffold.CONFIG)
+    assert (env["base_url"], env["web_url"]) == (shelf.api_url, shelf.web_url)
+    assert env["openapi"] == "/v2/api/openapi.json"
+    assert env["health_path"] == "/v2/status"
+    assert env["version_path"] == "/v2/status"  # its status answer reports the version
+    assert {"path": "/login"} in env["pages"]
+    run = releasegate("run", "--layers", "smoke", "--plain", "--no-history", cwd=tmp_path, timeout=180)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "verdict: GO" in run.stdout
+
+
+def test_init_against_shelfs_bare_api_tries_the_version_prefixes(shelf: Running, tmp_path: Path) -> None:
+    """The API root answers 404 JSON and links nothing: /v2 is among the prefixes tried anyway."""
+    proc = releasegate("init", "--base-url", shelf.api_url, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    env = environment(tmp_path / scaffold.CONFIG)
+    assert env["openapi"] == "/v2/api/openapi.json"
+    assert env["health_path"] == "/v2/status"
+    assert "pages" not in env
+    assert load(tmp_path / scaffold.CONFIG).stages["pre-deploy"].layers == ["smoke", "contract", "load"]
 
 
 def test_existing_files_are_not_overwritten_without_force(promptlib: RunningApp, tmp_path: Path) -> None:

@@ -37,7 +37,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "init",
         help="discover an environment and write releasegate.toml, a persona suite and a workflow",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description="Discover what the environment at --base-url offers (OpenAPI spec, health and version "
+        "endpoints, a few API endpoints, pages) with a bounded number of GET requests, and write "
+        "releasegate.toml, a persona suite stub under suites/e2e/ and .github/workflows/release-gate.yml. "
+        "Never overwrites a file without --force; asks before writing only on a terminal.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

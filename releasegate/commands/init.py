@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -37,10 +38,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "init",
         help="discover an environment and write releasegate.toml, a persona suite and a workflow",
-        description="Discover what the environment at --base-url offers (OpenAPI spec, health and version "
-        "endpoints, a few API endpoints, pages) with a bounded number of GET requests, and write "
-        "releasegate.toml, a persona suite stub under suites/e2e/ and .github/workflows/release-gate.yml. "
-        "Never overwrites a file without --force; asks before writing only on a terminal.",
+        description=textwrap.fill(
+            "Discover what the environment at --base-url offers (OpenAPI spec, health and version "
+            "endpoints, a few API endpoints, pages) with a bounded number of GET requests, and write "
+            "releasegate.toml, a persona suite stub under suites/e2e/ and .github/workflows/release-gate.yml. "
+            "Never overwrites a file without --force; asks before writing only on a terminal.",
+            width=90,
+        ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -41,9 +41,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         description=textwrap.fill(
             "Discover what the environment at --base-url offers (OpenAPI spec, health and version "
             "endpoints, a few API endpoints, pages) with a bounded number of GET requests, and write "
-            "releasegate.toml, a persona suite stub under suites/e2e/ and .github/workflows/release-gate.yml. "
+            "releasegate.toml, a persona suite stub under suites/e2e/ and a GitHub workflow. "
             "Never overwrites a file without --force; asks before writing only on a terminal.",
             width=90,
+            break_on_hyphens=False,
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

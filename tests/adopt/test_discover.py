@@ -305,3 +305,13 @@ def test_the_health_answer_can_be_the_version_endpoint() -> None:
     found = found_at({"/": html(), "/health": js({"status": "pass", "version": "1.2.3"})})
     assert found.version is not None
     assert found.version.path == "/health"
+
+
+def test_past_the_deadline_nothing_more_is_sent_and_the_config_still_validates(tmp_path: Path) -> None:
+    seen: list[str] = []
+    with server({"/": html("/about"), "/openapi.json": js(SPEC)}, seen) as client:
+        found = discover("https://shop.example.com", client=client, deadline_s=0)
+    assert seen == ["/"]
+    assert found.openapi is None
+    assert any("stopped probing after 1 requests" in note for note in found.notes)
+    checked_budgets(load(write(found, tmp_path)))

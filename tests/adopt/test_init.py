@@ -201,11 +201,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_an_unreachable_url_exits_3_naming_it(tmp_path: Path) -> None:
+def test_an_unreachable_url_exits_3_naming_it(promptlib: RunningApp, tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     proc = releasegate("init", "--base-url", url, cwd=tmp_path)
     assert proc.returncode == 3
     assert f"cannot reach {url}/ (--base-url)" in proc.stderr
+    web = releasegate("init", "--base-url", promptlib.url, "--web-url", url, cwd=tmp_path)
+    assert web.returncode == 3
+    assert f"cannot reach {url}/ (--web-url)" in web.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -101,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(envs)
     layers = sub.add_parser("layers", help="list the layers, their stages and the metrics budgets may name")
     _add_config(layers)
-    from releasegate.commands import install, judge, merge, preflight, sla, slo
+    from releasegate.commands import init, install, judge, merge, preflight, sla, slo
 
+    init.register(sub)
     install.register(sub)
     judge.register(sub)
     merge.register(sub)
@@ -133,6 +134,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         from releasegate.commands.merge import run as merge_command
 
         return merge_command(args)
+    if args.command == "init":
+        from releasegate.commands.init import run as init_command
+
+        return init_command(args)
     if args.command == "slo":
         from releasegate.commands.slo import run as slo_command
 

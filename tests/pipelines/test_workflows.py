@@ -95,7 +95,36 @@ def test_actions_are_pinned_to_a_major_version(name: str) -> None:
     uses = [s["uses"] for job in workflow["jobs"].values() for s in job.get("steps", []) if "uses" in s]
     assert uses, f"{name} uses no actions"
     for ref in uses:
+        if ref == "./":  # this repository's own action (action.yml), at the commit under test
+            continue
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+", ref), f"{name}: {ref} is not pinned to a major version"
+
+
+def gate_steps(workflow: dict[Any, Any], job: str) -> list[dict[str, Any]]:
+    """The steps of ``job`` that run releasegate through this repository's action."""
+    return [s for s in steps(workflow, job) if s.get("uses") == "./"]
+
+
+@pytest.mark.parametrize("name", ["pre-deploy.yml", "post-deploy.yml", "uptime.yml"])
+def test_the_shipped_workflows_run_releasegate_through_the_action(name: str) -> None:
+    workflow = load(name)
+    job = next(iter(workflow["jobs"]))
+    assert gate_steps(workflow, job), f"{name} does not use the action (uses: ./)"
+    assert "make deps" not in scripts(workflow), "the action installs releasegate"
+    assert "container" not in workflow["jobs"][job], "the action sets up Python on the runner"
+
+
+@pytest.mark.parametrize(
+    ("name", "group"),
+    [
+        ("pre-deploy.yml", "releasegate-${{ inputs.environment || 'staging' }}"),
+        ("post-deploy.yml", "releasegate-production"),
+    ],
+)
+def test_one_gate_at_a_time_per_environment(name: str, group: str) -> None:
+    concurrency = load(name)["concurrency"]
+    assert concurrency["group"] == group, "two pull requests must not load the same environment at once"
+    assert concurrency["cancel-in-progress"] is False, "a running gate is never cancelled half-way"
 
 
 def test_pre_deploy_runs_the_stage_and_publishes_the_report() -> None:
@@ -103,20 +132,20 @@ def test_pre_deploy_runs_the_stage_and_publishes_the_report() -> None:
     on = triggers(workflow)
     assert "pull_request" in on
     assert "base_url" in on["workflow_dispatch"]["inputs"]
-    script = scripts(workflow)
-    assert "releasegate" in script
-    assert "--stage pre-deploy" in script
-    assert 'args+=(--base-url "${BASE_URL}")' in script
-    assert "STAGING_URL" in workflow["jobs"]["pre-deploy"]["env"]["BASE_URL"]
-    assert '>> "$GITHUB_STEP_SUMMARY"' in script
-    uploads = [
-        s for s in steps(workflow, "pre-deploy") if s.get("uses", "").startswith("actions/upload-artifact")
-    ]
-    assert uploads
-    assert "always()" in uploads[0]["if"]
-    assert "run_dir" in uploads[0]["with"]["path"]
-    gate = next(s for s in steps(workflow, "pre-deploy") if s.get("id") == "gate")
-    assert "set +e" not in gate["run"], "the gate step must fail the job on NO-GO and INCONCLUSIVE"
+    job = workflow["jobs"]["pre-deploy"]
+    assert "STAGING_URL" in job["env"]["BASE_URL"]
+    preflight, gate = gate_steps(workflow, "pre-deploy")
+    assert preflight["with"]["command"] == "preflight"
+    assert preflight["with"]["expect-version"] == "${{ inputs.expect_version }}"
+    assert gate["id"] == "gate"
+    assert gate["with"]["stage"] == "pre-deploy"
+    for step in (preflight, gate):
+        assert step["with"]["base-url"] == "${{ env.BASE_URL }}"
+        assert step["with"]["env"] == "${{ inputs.environment }}"
+        assert "continue-on-error" not in step, "NO-GO and INCONCLUSIVE must fail the job"
+    assert job["outputs"]["verdict"] == "${{ steps.gate.outputs.verdict }}"
+    # the action uploads each run directory (also on failure) and writes the step summary
+    assert on["workflow_call"]["outputs"]["verdict"]["value"] == "${{ jobs.pre-deploy.outputs.verdict }}"
 
 
 def test_post_deploy_expects_the_deployed_commit_and_signals_rollback() -> None:
@@ -127,16 +156,37 @@ def test_post_deploy_expects_the_deployed_commit_and_signals_rollback() -> None:
     job = workflow["jobs"]["post-deploy"]
     assert "deployment_status.state == 'success'" in job["if"]
     assert "github.event.deployment.sha" in job["env"]["EXPECT_VERSION"]
-    assert job["outputs"]["rollback"] == "${{ steps.gate.outputs.rollback }}"
+    (gate,) = gate_steps(workflow, "post-deploy")
+    assert gate["id"] == "gate"
+    assert gate["with"]["env"] == "production"
+    assert gate["with"]["stage"] == "post-deploy"
+    assert gate["with"]["expect-version"] == "${{ env.EXPECT_VERSION }}"
+    assert gate["with"]["args"] == "${{ steps.target.outputs.args }}"
+    assert job["outputs"]["rollback"] == "${{ steps.gate.outputs.exit-code == '1' }}"
     script = scripts(workflow)
-    assert '--expect-version "${EXPECT_VERSION}"' in script
-    assert "--stage post-deploy" in script
-    assert 'args+=(--on-no-go "${hook}")' in script
-    assert 'echo "rollback=true" >> "$GITHUB_OUTPUT"' in script
+    assert "printf 'args=--on-no-go %q\\n' \"${hook}\"" in script
     assert (
         workflow["jobs"]["rollback-signal"]["if"]
         == "always() && needs.post-deploy.outputs.rollback == 'true'"
     )
+
+
+def test_the_rollback_hook_reaches_the_action_as_one_word(tmp_path: Path) -> None:
+    """The target step quotes the hook with %q; the action splits ``args`` like a shell."""
+    import shlex
+
+    step = next(s for s in steps(load("post-deploy.yml"), "post-deploy") if s.get("id") == "target")
+    output = tmp_path / "out"
+    output.write_text("")
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        env={"PATH": "/usr/bin:/bin", "BASE_URL": "https://x.example.com",
+             "ROLLBACK_COMMAND": "./deploy.sh rollback --to 'last good'", "GITHUB_OUTPUT": str(output)},
+        cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    args = output.read_text().strip().removeprefix("args=")
+    assert shlex.split(args) == ["--on-no-go", "./deploy.sh rollback --to 'last good'"]
 
 
 def test_uptime_keeps_the_history_and_gates_on_the_burn_rate() -> None:
@@ -151,9 +201,14 @@ def test_uptime_keeps_the_history_and_gates_on_the_burn_rate() -> None:
     prefix = restore["with"]["restore-keys"].strip()
     assert save["with"]["key"].startswith(prefix), "the saved key must match the restore prefix (newest wins)"
     assert restore["with"]["path"] == save["with"]["path"] == "reports/history.sqlite"
-    assert job_steps.index(restore) < job_steps.index(save)
+    (smoke,) = gate_steps(workflow, "uptime")
+    assert job_steps.index(restore) < job_steps.index(smoke) < job_steps.index(save)
+    assert smoke["with"]["layers"] == "smoke"
+    assert smoke["continue-on-error"] is True, "a failed probe is data for the SLO, not a page"
+    assert smoke["with"]["upload"] == "false", "no artifact every five minutes"
+    stop = next(s for s in job_steps if s.get("name") == "Stop on a configuration error")
+    assert stop["if"] == "always() && steps.smoke.outputs.exit-code == '2'"
     script = scripts(workflow)
-    assert "--layers smoke" in script
     assert "releasegate slo" in script
     assert workflow["defaults"]["run"]["shell"] == "bash", (
         "bash -o pipefail keeps the slo exit code through tee"
@@ -207,6 +262,14 @@ def test_workflows_pass_only_flags_the_cli_knows(name: str) -> None:
     checked = 0
     for job in load(name)["jobs"].values():
         for step in job.get("steps", []):
+            if step.get("uses") == "./":
+                command = step.get("with", {}).get("command", "run")
+                extra = step.get("with", {}).get("args", "")
+                used = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", extra))
+                assert command in known
+                assert not used - known[command], f"{name}: step {step.get('name')!r} passes {sorted(used)}"
+                checked += 1
+                continue
             script = step.get("run", "")
             found = re.search(r"(?:args=\(|releasegate )(run|preflight|slo|merge|judge)\b", script)
             if not found or found.group(1) not in known:
@@ -241,3 +304,22 @@ def test_e2e_sharded_runs_every_shard_then_merges_and_judges_once() -> None:
     assert ".venv/bin/releasegate judge reports/merged" in script
     assert 'if [ "${#dirs[@]}" != "${SHARDS}" ]' in script, "a missing shard is never a pass"
     assert "secrets.RELEASEGATE_HISTORY" in merge_job["env"]["RELEASEGATE_HISTORY"]
+
+
+def test_the_action_passes_only_flags_the_cli_knows() -> None:
+    known = subcommand_flags()
+    data = yaml.safe_load((ROOT / "action.yml").read_text())
+    script = next(s["run"] for s in data["runs"]["steps"] if s.get("id") == "run")
+    used = set(re.findall(r"args\+?=\(.*?(--[a-z][a-z-]+)", script))
+    assert {
+        "--report-dir",
+        "--base-url",
+        "--env",
+        "--config",
+        "--expect-version",
+        "--stage",
+        "--layers",
+    } <= used
+    run_only = {"--stage", "--layers", "--plain"}
+    assert not used - known["run"]
+    assert not (used - run_only) - known["preflight"], "preflight gets only the flags it knows"

@@ -50,6 +50,7 @@ class Status(StrEnum):
     ERROR = "error"
     SKIPPED = "skipped"
     FLAKY = "flaky"
+    WARN = "warn"  # failed at warning level: reported, never a pass, never blocking
 
 
 class LayerStatus(StrEnum):

@@ -65,7 +65,11 @@ def run(ctx: LayerContext) -> LayerResult:
 
     settings = ctx.settings_as(WebSettings)
     started = utcnow()
-    prepared = session.prepare(ctx, settings)
+    rc = session.lighthouserc(settings)
+    settings, notes = session.with_collect(settings, rc, ctx.web_url)
+    for note in notes:
+        ctx.progress(f"web: {note}")
+    prepared = session.prepare(ctx, settings, rc, notes)
     jobs = [(preset, page) for preset in settings.presets for page in settings.pages]
     ctx.progress(
         f"Lighthouse {prepared.version} on {len(settings.pages)} page(s) x {settings.runs} run(s), "

@@ -1,162 +1,170 @@
-"""A user's own Lighthouse CI config: its assertions checked against the layer's runs.
+"""A user's own Lighthouse CI config, judged by Lighthouse CI's own assertion engine.
 
-Only the assertions are read (``ci.assert.assertions`` and ``ci.assert.assertMatrix``), with
-Lighthouse CI's meaning: ``"off" | "warn" | "error"`` or ``[level, {minScore | maxNumericValue
-| maxLength, aggregationMethod}]`` on an audit id, ``categories:<id>`` or
-``resource-summary:<type>:size|count``; a level without options means ``minScore 0.9``;
-``aggregationMethod`` defaults to ``optimistic`` (the best run). Numbers are in Lighthouse's
-units (milliseconds, bytes). Presets (``lighthouse:recommended``) are not expanded.
+The lighthouserc is found as ``lhci`` finds it (``.lighthouserc.json|.yml|.yaml|.js`` or
+``lighthouserc.*`` in the working directory and its parents) or named by ``[layers.web]
+lighthouserc``, and read by ``lhci``'s own loader. Its ``ci.assert`` block (``assertions``,
+``assertMatrix``, ``preset`` such as ``lighthouse:recommended`` / ``no-pwa`` / ``all``,
+``aggregationMethod``, ``budgetsFile``) is evaluated over the layer's Lighthouse reports by
+the pinned ``@lhci/cli``'s assertion engine, run in Node: releasegate re-implements none of it.
+Its ``ci.collect`` settings (``url``, ``numberOfRuns``, ``settings.preset``) fill the web
+layer's settings that ``[layers.web]`` leaves unset; where both set one, releasegate's wins and
+a note says so.
 
-Each assertion becomes a record per page; failures are counted in the
-``web.lighthouserc_failures{level:error|warn}`` counter that budgets gate.
+Each assertion result is a record per page; failures count in
+``web.lighthouserc_failures{level:error|warn}`` (a ``warn`` failure is a warning, never a pass
+stored as one).
 """
 
 from __future__ import annotations
 
 import json
-import re
-import statistics
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from releasegate.errors import ConfigError
-from releasegate.layers._web.parse import PageRun
+from releasegate.errors import ConfigError, LayerError
+from releasegate.nodetools import ensure_web_tools
 from releasegate.results import Record, Status
 
-_TYPES = {"minScore": ">=", "maxNumericValue": "<=", "maxLength": "<="}
-_METHODS = ("optimistic", "pessimistic", "median", "median-run")
+__all__ = ["RC_NAMES", "RcFile", "check", "find", "load"]
 
-
-@dataclass(frozen=True)
-class Assertion:
-    key: str
-    level: str  # "warn" | "error"
-    kind: str  # one of _TYPES
-    expected: float
-    method: str = "optimistic"
-    url_pattern: str | None = None
+RC_NAMES = (
+    ".lighthouserc.json",
+    ".lighthouserc.yml",
+    ".lighthouserc.yaml",
+    ".lighthouserc.js",
+    ".lighthouserc.cjs",
+    "lighthouserc.json",
+    "lighthouserc.yml",
+    "lighthouserc.yaml",
+    "lighthouserc.js",
+    "lighthouserc.cjs",
+)
+_SCRIPT = Path(__file__).with_name("lhci_assert.cjs")
+_TIMEOUT_S = 120.0
+_OPS = {">=": ">=", "<=": "<=", "==": "=="}
 
 
 @dataclass(frozen=True)
 class RcFile:
     path: str
-    assertions: tuple[Assertion, ...]
-    ignored: tuple[str, ...] = field(default_factory=tuple)
+    assert_options: Mapping[str, Any]
+    collect: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ignored(self) -> tuple[str, ...]:
+        return self.notes
+
+
+def find(start: Path | None = None) -> Path | None:
+    """A lighthouserc where ``lhci`` looks for one: the working directory, then its parents."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in RC_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _node(request: Mapping[str, Any]) -> Any:
+    utils = ensure_web_tools() / "node_modules" / "@lhci" / "utils"
+    if not (utils / "src" / "assertions.js").is_file():
+        raise LayerError("web", f"Lighthouse CI's assertion engine is missing ({utils})", hint="npm ci")
+    try:
+        done = subprocess.run(
+            ["node", str(_SCRIPT)],
+            input=json.dumps({**request, "utils": str(utils)}),
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LayerError("web", f"Lighthouse CI's assertion engine did not run: {exc}") from None
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise LayerError("web", f"Lighthouse CI's assertion engine failed: {tail[0]}")
+    return json.loads(done.stdout)
 
 
 def load(path: Path) -> RcFile:
-    """Read a lighthouserc (.json, .yml, .yaml); ConfigError naming the file and key when invalid."""
+    """Read a lighthouserc with lhci's loader; ConfigError naming the file when it is unusable."""
     name = str(path)
     if not path.is_file():
         raise ConfigError("lighthouserc file not found", file=name, hint="fix [layers.web] lighthouserc")
     try:
-        text = path.read_text("utf-8")
-        data = yaml.safe_load(text) if path.suffix in (".yml", ".yaml") else json.loads(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ConfigError(f"not valid JSON/YAML: {exc}", file=name) from None
-    ci = (data or {}).get("ci", {}) if isinstance(data, dict) else {}
+        data = _node({"load": str(path.resolve())})
+    except LayerError as exc:
+        raise ConfigError(f"not a readable lighthouserc: {exc.message}", file=name) from None
+    ci = data.get("ci", {}) if isinstance(data, dict) else {}
     block = ci.get("assert") or {}
-    ignored = tuple(
-        f"preset {block['preset']!r} (presets are not expanded)" for _ in [0] if block.get("preset")
-    )
-    groups: list[tuple[str | None, Mapping[str, Any]]] = [(None, block.get("assertions") or {})]
-    for item in block.get("assertMatrix") or ():
-        groups.append((item.get("matchingUrlPattern"), item.get("assertions") or {}))
-    out: list[Assertion] = []
-    for pattern, assertions in groups:
-        for key, value in assertions.items():
-            out += _assertions(key, value, pattern, name)
-    return RcFile(name, tuple(out), ignored)
+    if not isinstance(block, dict):
+        raise ConfigError("ci.assert must be a table", file=name, key="ci.assert")
+    if block.get("assertMatrix") and (block.get("assertions") or block.get("preset")):
+        raise ConfigError(
+            "assertMatrix cannot be combined with assertions or preset", file=name, key="ci.assert"
+        )
+    groups = [
+        block.get("assertions") or {},
+        *((m or {}).get("assertions") or {} for m in block.get("assertMatrix") or ()),
+    ]
+    for group in groups:
+        for key, value in group.items():
+            _check_assertion(key, value, name)
+    collect = ci.get("collect") or {}
+    return RcFile(name, block, collect if isinstance(collect, dict) else {})
 
 
-def _assertions(key: str, value: Any, pattern: str | None, file: str) -> list[Assertion]:
+_LEVELS = ("off", "warn", "error")
+_METHODS = ("optimistic", "pessimistic", "median", "median-run")
+
+
+def _check_assertion(key: str, value: Any, file: str) -> None:
+    """The shape lhci accepts, checked up front so a typo names its key (lhci would throw later)."""
     where = f"ci.assert.assertions.{key}"
     level, options = (value, {}) if isinstance(value, str) else (value[0], value[1] if len(value) > 1 else {})
-    if level == "off":
-        return []
-    if level not in ("warn", "error") or not isinstance(options, dict):
+    if level not in _LEVELS or not isinstance(options, dict):
         raise ConfigError("expected 'off', 'warn', 'error' or [level, {options}]", file=file, key=where)
     method = options.get("aggregationMethod", "optimistic")
     if method not in _METHODS:
         raise ConfigError(f"aggregationMethod must be one of {list(_METHODS)}", file=file, key=where)
-    if pattern is not None:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"matchingUrlPattern is not a regex: {exc}", file=file, key=where) from None
-    kinds = {k: float(options[k]) for k in _TYPES if k in options}
-    if not kinds:
-        kinds = {"minScore": 0.9}
-    return [Assertion(key, level, kind, expected, method, pattern) for kind, expected in kinds.items()]
-
-
-def _values(assertion: Assertion, runs: Sequence[PageRun]) -> list[float]:
-    head, _, rest = assertion.key.partition(":")
-    out: list[float] = []
-    for run in runs:
-        value: float | None
-        if head == "categories":
-            value = run.scores.get(rest)
-        elif head == "resource-summary" and rest:
-            kind, _, prop = rest.partition(":")
-            value = (run.sizes if prop == "size" else run.counts).get(kind)
-        else:
-            audit = run.audits.get(assertion.key)
-            if audit is None:
-                value = None
-            elif assertion.kind == "minScore":
-                value = audit.score
-            elif assertion.kind == "maxNumericValue":
-                value = audit.numeric
-            else:
-                value = float(audit.items) if audit.items is not None else None
-        if value is not None:
-            out.append(value)
-    return out
-
-
-def _aggregate(values: list[float], assertion: Assertion) -> float:
-    if assertion.method in ("median", "median-run"):
-        return float(statistics.median(values))
-    best_is_low = assertion.kind != "minScore"
-    optimistic = assertion.method == "optimistic"
-    return min(values) if best_is_low == optimistic else max(values)
 
 
 def check(
-    rc: RcFile, runs: Sequence[PageRun], tags: Mapping[str, str]
+    rc: RcFile, reports: Sequence[Path], tags: Mapping[str, str]
 ) -> tuple[list[Record], dict[str, int]]:
-    """Records for every assertion that applies to this page, and failures counted by level."""
+    """Records for every assertion lhci evaluates on this page's reports, failures by level."""
     records: list[Record] = []
     failures = {"error": 0, "warn": 0}
-    for a in rc.assertions:
-        if a.url_pattern and not (runs and re.search(a.url_pattern, runs[0].final_url)):
-            continue
-        values = _values(a, runs)
-        op = _TYPES[a.kind]
-        if not values:
-            passed, actual, shown = False, None, "no value (the audit did not run or was not applicable)"
-        else:
-            actual = _aggregate(values, a)
-            passed = actual >= a.expected if op == ">=" else actual <= a.expected
-            shown = f"{actual:g}"
-        if not passed:
-            failures[a.level] += 1
-        verdict = "passed" if passed else ("FAILED" if a.level == "error" else "failed (warning)")
+    if not rc.assert_options or not reports:
+        return records, failures
+    results = _node({"assert": dict(rc.assert_options), "lhrs": [str(p) for p in reports]})
+    for result in results:
+        level = str(result.get("level", "error"))
+        passed = bool(result.get("passed"))
+        if not passed and level in failures:
+            failures[level] += 1
+        audit = str(result.get("auditId", "?")) + (
+            f".{result['auditProperty']}" if result.get("auditProperty") else ""
+        )
+        kind = str(result.get("name", ""))
+        op = _OPS.get(str(result.get("operator", "")), str(result.get("operator", "")))
+        verdict = "passed" if passed else ("FAILED" if level == "error" else "failed (warning)")
         records.append(
             Record(
                 layer="web",
-                check=f"{tags.get('preset', '')} {tags.get('page', '')} lighthouserc {a.key} {a.kind}",
-                status=Status.PASS if passed or a.level == "warn" else Status.FAIL,
+                check=f"{tags.get('preset', '')} {tags.get('page', '')} lighthouserc {audit} {kind}",
+                status=Status.PASS if passed else (Status.FAIL if level == "error" else Status.WARN),
                 message=(
-                    f"lighthouserc {a.level} assertion {a.key} {a.kind} {op} {a.expected:g} on "
-                    f"{tags.get('page', '')}: {verdict}, {a.method} of {len(values)} run(s) is {shown}"
+                    f"lighthouserc {level} assertion {audit} {kind} {op} {result.get('expected')} on "
+                    f"{tags.get('page', '')}: {verdict}, actual {result.get('actual')}"
                 ),
-                tags={**tags, "assertion": a.key, "level": a.level},
+                tags={**tags, "assertion": audit, "level": level},
             )
         )
     return records, failures

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import queue
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,56 @@ def _version(binary: str) -> str:
     return done.stdout.strip()
 
 
-def prepare(ctx: LayerContext, settings: WebSettings) -> Prepared:
+def lighthouserc(settings: WebSettings) -> lhcirc.RcFile | None:
+    """The user's lighthouserc: ``[layers.web] lighthouserc``, else one where lhci finds it."""
+    if settings.lighthouserc:
+        return lhcirc.load(Path(settings.lighthouserc))
+    found = lhcirc.find()
+    return lhcirc.load(found) if found is not None else None
+
+
+def with_collect(
+    settings: WebSettings, rc: lhcirc.RcFile | None, web_url: str
+) -> tuple[WebSettings, list[str]]:
+    """The lighthouserc's ``ci.collect`` (url, numberOfRuns, settings.preset) for what
+    ``[layers.web]`` leaves unset; a note for each one where releasegate's setting won."""
+    if rc is None or not rc.collect:
+        return settings, []
+    collect, chosen = rc.collect, settings.model_fields_set
+    update: dict[str, object] = {}
+    notes: list[str] = []
+    wanted: dict[str, object] = {}
+    if "numberOfRuns" in collect:
+        wanted["runs"] = int(collect["numberOfRuns"])
+    urls = collect.get("url")
+    if urls:
+        base = web_url.rstrip("/")
+        paths = [
+            u[len(base) :] or "/" if str(u).startswith(base) else str(u)
+            for u in (urls if isinstance(urls, list) else [urls])
+        ]
+        wanted["pages"] = paths
+    preset = (
+        (collect.get("settings") or {}).get("preset") if isinstance(collect.get("settings"), dict) else None
+    )
+    if preset in ("desktop", "mobile"):
+        wanted["preset"] = preset
+    for key, value in wanted.items():
+        if key in chosen:
+            notes.append(f"[layers.web] {key} wins over the lighthouserc's ci.collect ({rc.path})")
+        else:
+            update[key] = value
+    if update:
+        settings = WebSettings.model_validate({**settings.model_dump(exclude_unset=True), **update})
+    return settings, notes
+
+
+def prepare(
+    ctx: LayerContext,
+    settings: WebSettings,
+    rc: lhcirc.RcFile | None = None,
+    notes: Sequence[str] = (),
+) -> Prepared:
     """Everything a run needs before the first page: LayerError when something is missing."""
     binary = lighthouse_bin(settings)
     try:
@@ -120,7 +170,10 @@ def prepare(ctx: LayerContext, settings: WebSettings) -> Prepared:
         raise LayerError("web", exc.message, hint=exc.hint) from None
     if browser.path is None:
         raise LayerError("web", "no Chromium binary path to give Lighthouse", hint="set CHROME_PATH")
-    rc = lhcirc.load(Path(settings.lighthouserc)) if settings.lighthouserc else None
+    if rc is None and settings.lighthouserc:
+        rc = lhcirc.load(Path(settings.lighthouserc))
+    if rc is not None and notes:
+        rc = dataclasses.replace(rc, notes=tuple(notes))
     tool = resident_tool(settings, binary, browser.path)
     version = (_package_version(tool.lighthouse_dir) if tool else None) or _version(binary)
     return Prepared(
@@ -281,7 +334,8 @@ def judge(
             unstable[outcome.preset] += 1
         if prepared.rc is None:
             continue  # no lighthouserc: nothing was asserted, so there is no count to publish
-        rc_records, failures = lhcirc.check(prepared.rc, outcome.runs, outcome.tags)
+        reports = [ctx.run_dir / a for a in outcome.artifacts if a.endswith(".json")]
+        rc_records, failures = lhcirc.check(prepared.rc, reports, outcome.tags)
         records += rc_records
         samples += [
             Samples(

@@ -1,0 +1,318 @@
+"""Running the layers of one stage against one target, and keeping what they measured.
+
+:func:`plan` validates everything a run needs before anything starts (stage, layer names,
+each layer's settings, the production-writes guard). :func:`execute` then gives the run an
+id and ``<report_dir>/<run-id>/``, points ``<report_dir>/latest`` at it, runs each layer
+with its settings and a deadline, turns every crash, timeout or empty result into
+``LayerResult(status=error)``, and rewrites ``results.json`` after every layer, so nothing
+measured is lost when a later layer fails or the run is interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import platform
+import secrets as _secrets
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from releasegate import __version__, policy
+from releasegate import layers as registry
+from releasegate.config import Config, Environment
+from releasegate.configfile import choose, config_error_from_validation
+from releasegate.errors import LayerError, UsageError
+from releasegate.events import Event, LayerFinished, LayerMessage, LayerStarted, RunFinished, RunStarted
+from releasegate.proc import interrupted
+from releasegate.redact import collect_secrets, redact, redact_model
+from releasegate.results import LayerResult, LayerStatus, RunInfo, RunResult, utcnow
+from releasegate.spec import AbortRule, LayerContext, LayerSettings, LayerSpec, Policy, RunOptions
+
+__all__ = ["RESULTS_FILE", "Plan", "RunOutcome", "execute", "new_run_id", "plan"]
+
+RESULTS_FILE = "results.json"
+LATEST = "latest"
+TIMEOUT_GRACE_S = 15.0
+
+Handler = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated run, ready to execute once the target is up."""
+
+    config: Config
+    environment: Environment
+    stage: str
+    layers: tuple[LayerSpec, ...]
+    settings: Mapping[str, LayerSettings]
+    options: RunOptions = field(default_factory=RunOptions)
+    report_dir: Path = Path("reports")
+    abort_rules: Mapping[str, tuple[AbortRule, ...]] = field(default_factory=dict)
+    access: Mapping[str, policy.Access] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    result: RunResult
+
+
+def plan(
+    config: Config,
+    environment: Environment,
+    *,
+    stage: str,
+    layers: Sequence[str] | None = None,
+    options: RunOptions | None = None,
+    report_dir: Path | str = "reports",
+    abort_rules: Mapping[str, tuple[AbortRule, ...]] | None = None,
+) -> Plan:
+    """Validate a run before anything starts; ConfigError/UsageError (exit 2) on any problem."""
+    options = options or RunOptions()
+    stage_def = choose("stage", stage, config.stages, config, key="--stage")
+    names = list(layers) if layers else list(stage_def.layers)
+    if not names:
+        raise UsageError(f"stage {stage!r} runs no layers", hint="list some with --layers")
+    specs = _in_safe_order(tuple(_spec(name) for name in dict.fromkeys(names)))
+    settings: dict[str, LayerSettings] = {}
+    access: dict[str, policy.Access] = {}
+    for spec in specs:
+        raw = config.layer_settings(spec.name, environment)
+        try:
+            settings[spec.name] = spec.settings_model.model_validate(raw)
+        except ValidationError as exc:
+            raise config_error_from_validation(
+                exc, file=config.source, model=spec.settings_model, prefix=("layers", spec.name)
+            ) from None
+        access[spec.name] = policy.access(spec, environment, options)
+        if spec.prepare is not None:
+            spec.prepare(settings[spec.name], options, environment)
+    return Plan(
+        config,
+        environment,
+        stage,
+        specs,
+        settings,
+        options,
+        Path(report_dir),
+        dict(abort_rules or {}),
+        access,
+    )
+
+
+_ORDER = {Policy.READS: 0, Policy.LOADS: 1, Policy.WRITES: 2}
+
+
+def _in_safe_order(specs: tuple[LayerSpec, ...]) -> tuple[LayerSpec, ...]:
+    """Read-only layers first, then load, then the layers that write (stable within each), so a
+    later layer's verdict never depends on what an earlier one wrote into the target."""
+    return tuple(sorted(specs, key=lambda spec: _ORDER[spec.policy]))
+
+
+def _spec(name: str) -> LayerSpec:
+    if name not in registry.LAYER_NAMES:
+        close = difflib.get_close_matches(name, registry.LAYER_NAMES, n=1)
+        known = ", ".join(registry.LAYER_NAMES)
+        hint = (f"did you mean {close[0]!r}? " if close else "") + f"layers: {known}"
+        raise UsageError(f"unknown layer {name!r}", hint=hint)
+    try:
+        return registry.get(name)
+    except ModuleNotFoundError:
+        raise UsageError(
+            f"layer {name!r} is not installed in this build",
+            hint="`releasegate layers` lists the layers available",
+        ) from None
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + _secrets.token_hex(3)
+
+
+def execute(
+    the_plan: Plan,
+    base_url: str,
+    *,
+    on_event: Handler | None = None,
+    run_id: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> RunOutcome:
+    """Run every layer of the plan against ``base_url``; results.json is current after each layer."""
+    emit: Handler = on_event or (lambda _e: None)
+    run_id = run_id or new_run_id()
+    run_dir = the_plan.report_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=False)
+    _point_latest(the_plan.report_dir, run_id)
+    secrets = collect_secrets(the_plan.environment.secret_env_names(), environ)
+    env = the_plan.environment.model_copy(update={"base_url": base_url.rstrip("/")})
+    info = RunInfo(
+        run_id=run_id,
+        environment=env.name,
+        stage=the_plan.stage,
+        base_url=base_url,
+        layers=[spec.name for spec in the_plan.layers],
+        embedded=env.embedded,
+        production=env.production,
+        expected_version=the_plan.options.expect_version,
+        releasegate_version=__version__,
+        tool_versions={"python": platform.python_version(), "releasegate": __version__},
+        options=_jsonable_options(the_plan.options),
+    )
+    run = RunResult(info=info)
+    write_results(run_dir, run)
+    emit(RunStarted(run_id, run_dir, env.name, base_url, the_plan.stage, tuple(info.layers)))
+    total = len(the_plan.layers)
+    for index, spec in enumerate(the_plan.layers, start=1):
+        settings = the_plan.settings[spec.name]
+        artifact_dir = run_dir / spec.name
+        artifact_dir.mkdir(parents=True, exist_ok=True)
+        emit(LayerStarted(spec.name, index, total, settings.timeout_s))
+
+        def progress(message: str, layer: str = spec.name) -> None:
+            emit(LayerMessage(layer, redact(message, secrets)))
+
+        ctx = LayerContext(
+            run_id=run_id,
+            stage=the_plan.stage,
+            environment=env,
+            base_url=base_url,
+            settings=settings,
+            run_dir=run_dir.resolve(),
+            artifact_dir=artifact_dir.resolve(),
+            options=the_plan.options,
+            secrets=secrets,  # shared: a token a layer's login returned is masked from then on
+            progress=progress,
+            deadline=time.monotonic() + settings.timeout_s,
+            abort_rules=tuple(the_plan.abort_rules.get(spec.name, ())),
+            config=the_plan.config,
+            read_only=the_plan.access.get(spec.name) is policy.Access.READ_ONLY,
+        )
+        try:
+            result = run_layer(spec, ctx)
+        except KeyboardInterrupt:
+            interrupted()  # the layer's thread runs on: tell it to stop launching tools
+            run.layers.append(_error_result(spec.name, "interrupted (Ctrl-C) before the layer finished"))
+            _finish(run, run_dir)
+            raise
+        result = redact_model(result, secrets)  # includes what the layer added to ctx.secrets
+        run.layers.append(result)
+        if env.reset and spec.policy is Policy.WRITES and index < total:
+            problem = _reset(env.reset, run_dir, spec.name, secrets)
+            if problem:
+                emit(LayerMessage(spec.name, problem))
+                for rest in the_plan.layers[index:]:
+                    run.layers.append(_error_result(rest.name, problem))
+                    emit(LayerFinished(rest.name, run.layers[-1]))
+                break
+        if run.info.commit is None and isinstance(result.meta.get("commit"), str):
+            run.info.commit = result.meta["commit"]
+        write_results(run_dir, run)
+        emit(LayerFinished(spec.name, result))
+    _finish(run, run_dir)
+    emit(RunFinished(run, run_dir))
+    return RunOutcome(run_dir, run)
+
+
+RESET_TIMEOUT_S = 300.0
+
+
+def _reset(command: str, run_dir: Path, after: str, secrets: Sequence[str]) -> str | None:
+    """Run the environment's reset command after a writing layer; why the next layers cannot be
+    trusted when it fails (its output is in ``reset-after-<layer>.log``), else None."""
+    import subprocess
+
+    log = run_dir / f"reset-after-{after}.log"
+    try:
+        done = subprocess.run(
+            command, shell=True, capture_output=True, text=True, timeout=RESET_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired:
+        log.write_text(f"$ {command}\n(timed out after {RESET_TIMEOUT_S:g}s)\n", encoding="utf-8")
+        return f"the environment's reset command timed out after the {after} layer (see {log.name})"
+    log.write_text(redact(f"$ {command}\n{done.stdout}{done.stderr}", secrets), encoding="utf-8")
+    if done.returncode != 0:
+        return (
+            f"the environment's reset command exited with {done.returncode} after the {after} layer: "
+            f"the target's data cannot be trusted for the next layers (see {log.name})"
+        )
+    return None
+
+
+def _finish(run: RunResult, run_dir: Path) -> None:
+    run.info.finished_at = utcnow()
+    write_results(run_dir, run)
+
+
+def run_layer(spec: LayerSpec, ctx: LayerContext) -> LayerResult:
+    """Run one layer in a worker thread, bounded by its deadline; never raises for layer faults."""
+    timeout = ctx.settings.timeout_s
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = spec.run(ctx)
+        except BaseException as exc:
+            box["error"] = exc
+
+    started = utcnow()
+    worker = threading.Thread(target=work, name=f"layer-{spec.name}", daemon=True)
+    worker.start()
+    worker.join(timeout + TIMEOUT_GRACE_S)
+    if worker.is_alive():
+        return _error_result(spec.name, f"timed out: still running after {timeout:g}s (timeout_s)", started)
+    if "error" in box:
+        exc = box["error"]
+        if isinstance(exc, LayerError):
+            message = exc.message.removeprefix(f"{spec.name}: ")
+            message += f" (hint: {exc.hint})" if exc.hint else ""
+        else:
+            message = f"crashed: {type(exc).__name__}: {exc}"
+        return _error_result(spec.name, message, started)
+    result = box.get("result")
+    if not isinstance(result, LayerResult):
+        return _error_result(spec.name, f"returned {type(result).__name__}, not a LayerResult", started)
+    if result.finished_at is None:
+        result.finished_at = utcnow()
+    if result.status == LayerStatus.OK and not result.records and not result.samples:
+        result.status = LayerStatus.ERROR
+        result.error = result.error or "produced no data (no records, no samples)"
+    return result
+
+
+def _error_result(layer: str, message: str, started: datetime | None = None) -> LayerResult:
+    result = LayerResult(layer=layer, status=LayerStatus.ERROR, error=message, finished_at=utcnow())
+    if started is not None:
+        result.started_at = started
+    return result
+
+
+def write_results(run_dir: Path, run: RunResult) -> Path:
+    """Atomically (re)write ``results.json``."""
+    path = run_dir / RESULTS_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(run.model_dump_json(indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _point_latest(report_dir: Path, run_id: str) -> None:
+    link = report_dir / LATEST
+    tmp = report_dir / f".{LATEST}.{run_id}"
+    with contextlib.suppress(OSError):
+        tmp.symlink_to(run_id, target_is_directory=True)
+        os.replace(tmp, link)
+
+
+def _jsonable_options(options: RunOptions) -> dict[str, object]:
+    data = asdict(options)
+    data["extra"] = dict(options.extra)
+    if options.shard is not None:
+        data["shard"] = list(options.shard)
+    return data

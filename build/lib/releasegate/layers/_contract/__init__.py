@@ -1,0 +1,1 @@
+"""Private helpers of the contract layer (schemathesis runner, report parsing, spec diff)."""

@@ -1,0 +1,1 @@
+"""Private parts of the web layer: settings, the Lighthouse runner, report parsing, aggregation."""

@@ -1,0 +1,1 @@
+"""Content of the contract layer (schemathesis hooks and its starting config); see README.md."""

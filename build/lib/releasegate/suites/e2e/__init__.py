@@ -1,0 +1,1 @@
+"""Persona scenarios for the reference target (promptlib): page objects, adapter, scenarios."""

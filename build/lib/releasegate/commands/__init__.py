@@ -1,1 +1,0 @@
-"""The CLI's commands, one module each; only :mod:`releasegate.cli` imports them."""

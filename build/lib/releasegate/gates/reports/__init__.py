@@ -1,1 +1,0 @@
-"""Every report is rendered from the same verdict records: HTML, Markdown, JUnit XML, JSON."""

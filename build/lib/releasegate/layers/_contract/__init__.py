@@ -1,1 +1,0 @@
-"""Private helpers of the contract layer (schemathesis runner, report parsing, spec diff)."""

@@ -1,1 +1,0 @@
-"""Private parts of the web layer: settings, the Lighthouse runner, report parsing, aggregation."""

@@ -1,1 +1,0 @@
-"""Content of the contract layer (schemathesis hooks and its starting config); see README.md."""

@@ -1,1 +1,0 @@
-"""Persona scenarios for the reference target (promptlib): page objects, adapter, scenarios."""

@@ -1,1 +1,0 @@
-"""The smoke checks as a pytest suite (``pytest suites/smoke --base-url URL``); see README.md."""

@@ -337,6 +337,19 @@ def _judge_run(
             f"contract: schemathesis exited with code {st.exit_code} without finishing; "
             "see contract/schemathesis-output.txt"
         )
+    if report.stop_reason == "server_unavailable":
+        first = report.network_errors[-1] if report.network_errors else "no detail"
+        return (
+            "contract: the target stopped responding during the run (schemathesis stopped: server "
+            f"unavailable); the operations after it went untested: {first}"
+        )
+    if report.stop_reason == "interrupted":
+        return "contract: schemathesis was interrupted before it finished"
+    if report.network_errors:
+        return (
+            f"contract: {len(report.network_errors)} request(s) got no answer (network error), so "
+            f"the run is incomplete: {report.network_errors[0]}"
+        )
     if not selected:
         return "contract: no operation of the spec is selected (include/exclude filters or production safety)"
     if not any(op in checks_run for op in selected):

@@ -27,12 +27,16 @@ _seen = {"requests": 0}
 def spec() -> dict[str, Any]:
     item = {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}
     ok = {"description": "ok", "content": {"application/json": {"schema": item}}}
+    many = {
+        "description": "ok",
+        "content": {"application/json": {"schema": {"type": "array", "items": item}}},
+    }
     return {
         "openapi": "3.0.3",
         "info": {"title": "trust", "version": "1"},
         "servers": [{"url": PREFIX}],
         "paths": {
-            "/items": {"get": {"operationId": "list", "responses": {"200": ok}}},
+            "/items": {"get": {"operationId": "list", "responses": {"200": many}}},
             "/items/{id}": {
                 "get": {
                     "operationId": "get",
@@ -67,10 +71,17 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         os._exit(0)
     if STATUS != 200:
         await _answer(send, STATUS, {"detail": "refused"})
+    elif scope["method"] not in ("GET", "HEAD"):
+        await _answer(send, 405, {"detail": "method not allowed"})
     elif path == "/health":
         await _answer(send, 200, {"status": "ok"})
     elif path.startswith(PREFIX + "/items"):
         rest = path[len(PREFIX + "/items") :].strip("/")
-        await _answer(send, 200, [{"id": 1}] if not rest else {"id": 1})
+        if not rest:
+            await _answer(send, 200, [{"id": 1}])
+        elif rest.isdigit():
+            await _answer(send, 200, {"id": int(rest)})
+        else:
+            await _answer(send, 404, {"detail": "no such item"})
     else:
         await _answer(send, 404, {"detail": "not found"})

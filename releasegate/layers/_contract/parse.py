@@ -17,6 +17,8 @@ from typing import Any
 __all__ = ["FailureExample", "OperationStats", "StReport", "crash_samples", "parse_ndjson"]
 
 STATEFUL_LABEL = "Stateful tests"
+NETWORK_ERRORS = frozenset({"ConnectionError", "ServerUnavailable", "ChunkedEncodingError", "ProtocolError"})
+"""Tool errors meaning the target could not be reached: the run is incomplete, never a pass."""
 
 
 @dataclass
@@ -56,6 +58,7 @@ class StReport:
     operations: dict[str, OperationStats] = field(default_factory=dict)
     failures: dict[tuple[str, str], FailureExample] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    network_errors: list[str] = field(default_factory=list)
     fatal: str | None = None
     finished: bool = False
     stop_reason: str = ""
@@ -156,9 +159,10 @@ def parse_ndjson(path: Path, spec_operations: Iterable[str]) -> StReport:
                 _scenario(report, body, known)
             elif name == "NonFatalError":
                 value = body.get("value") or {}
-                report.errors.append(
-                    f"{body.get('label', '')}: {value.get('type', '')}: {value.get('message', '')}"
-                )
+                text = f"{body.get('label', '')}: {value.get('type', '')}: {value.get('message', '')}"
+                report.errors.append(text)
+                if value.get("type") in NETWORK_ERRORS:
+                    report.network_errors.append(text.split("\n", 1)[0])
             elif name == "FatalError":
                 exc = body.get("exception") or {}
                 report.fatal = f"{exc.get('type', 'error')}: {exc.get('message', '')}"

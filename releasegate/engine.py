@@ -28,14 +28,24 @@ from releasegate import __version__, policy
 from releasegate import layers as registry
 from releasegate.config import Config, Environment
 from releasegate.configfile import choose, config_error_from_validation
-from releasegate.errors import LayerError, UsageError
+from releasegate.errors import ConfigError, LayerError, UsageError
 from releasegate.events import Event, LayerFinished, LayerMessage, LayerStarted, RunFinished, RunStarted
 from releasegate.proc import interrupted
 from releasegate.redact import collect_secrets, redact, redact_model
 from releasegate.results import LayerResult, LayerStatus, RunInfo, RunResult, utcnow
 from releasegate.spec import AbortRule, LayerContext, LayerSettings, LayerSpec, Policy, RunOptions
 
-__all__ = ["RESULTS_FILE", "Plan", "RunOutcome", "execute", "new_run_id", "plan"]
+__all__ = [
+    "RESULTS_FILE",
+    "Plan",
+    "RunOutcome",
+    "check_credentials",
+    "check_report_dir",
+    "credential_vars",
+    "execute",
+    "new_run_id",
+    "plan",
+]
 
 RESULTS_FILE = "results.json"
 LATEST = "latest"
@@ -74,9 +84,11 @@ def plan(
     options: RunOptions | None = None,
     report_dir: Path | str = "reports",
     abort_rules: Mapping[str, tuple[AbortRule, ...]] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Plan:
     """Validate a run before anything starts; ConfigError/UsageError (exit 2) on any problem."""
     options = options or RunOptions()
+    check_report_dir(Path(report_dir))
     stage_def = choose("stage", stage, config.stages, config, key="--stage")
     names = list(layers) if layers else list(stage_def.layers)
     if not names:
@@ -95,6 +107,7 @@ def plan(
         access[spec.name] = policy.access(spec, environment, options)
         if spec.prepare is not None:
             spec.prepare(settings[spec.name], options, environment)
+    check_credentials(environment, settings, os.environ if environ is None else environ)
     return Plan(
         config,
         environment,
@@ -115,6 +128,60 @@ def _in_safe_order(specs: tuple[LayerSpec, ...]) -> tuple[LayerSpec, ...]:
     """Read-only layers first, then load, then the layers that write (stable within each), so a
     later layer's verdict never depends on what an earlier one wrote into the target."""
     return tuple(sorted(specs, key=lambda spec: _ORDER[spec.policy]))
+
+
+def credential_vars(environment: Environment, settings: Mapping[str, LayerSettings]) -> list[tuple[str, str]]:
+    """(config key, variable) for every environment variable the run's credentials come from."""
+    where = f"environments.{environment.name or 'adhoc'}"
+    found = [(f'{where}.headers_from_env."{h}"', var) for h, var in environment.headers_from_env.items()]
+    auth = environment.auth
+    if auth and auth.token_env:
+        found.append((f"{where}.auth.token_env", auth.token_env))
+    if auth and auth.login:
+        login = auth.login
+        if login.body is not None:
+            found += [(f"{where}.auth.login.body", var) for var in login.variables()]
+        else:
+            found += [
+                (f"{where}.auth.login.{field}", var)
+                for field, var in (("username_env", login.username_env), ("password_env", login.password_env))
+                if var
+            ]
+    for name, layer_settings in settings.items():
+        cookie = getattr(layer_settings, "cookie_env", None)
+        if isinstance(cookie, str) and cookie:
+            found.append((f"layers.{name}.cookie_env", cookie))
+    return found
+
+
+def check_credentials(
+    environment: Environment, settings: Mapping[str, LayerSettings], environ: Mapping[str, str]
+) -> None:
+    """An unset credential variable is a config error: a run without it would test anonymously."""
+    missing = [(key, var) for key, var in credential_vars(environment, settings) if not environ.get(var)]
+    if missing:
+        key, var = missing[0]
+        more = f" (and {', '.join(v for _k, v in missing[1:])})" if len(missing) > 1 else ""
+        raise ConfigError(
+            f"environment variable {var} is not set{more}; without it the run would go out "
+            "unauthenticated and judge the wrong thing",
+            key=key,
+            hint=f"export {var} before the run, or remove the entry at {key}",
+        )
+
+
+def check_report_dir(report_dir: Path) -> None:
+    """The report directory exists (or can be made) and is writable, before any target starts."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        probe = report_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write reports to {report_dir}: {exc.strerror or exc}",
+            hint="pass --report-dir DIR (or report_dir in the config) pointing at a writable directory",
+        ) from None
 
 
 def _spec(name: str) -> LayerSpec:

@@ -134,6 +134,7 @@ def run_command(
         options=options,
         report_dir=settings.report_dir.value,
         abort_rules=_abort_rules(budgets),
+        environ=env,
     )
     progress = Progress(live=False if args.plain else None)
     with resolve(settings.environment, faults=settings.demo_faults.value) as target:

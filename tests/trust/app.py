@@ -2,7 +2,8 @@
 
 ``TRUST_STATUS``: status every API request answers (default 200); ``TRUST_DIE_AFTER``: the
 process exits after that many API requests (a target dying mid-run); ``TRUST_PREFIX``: the
-path prefix the API is served under (``/api``). ``GET /openapi.json`` serves a spec of two
+path prefix the API is served under (``/api``); ``TRUST_SERVERS``: the
+``servers`` URL the spec declares (default: the prefix). ``GET /openapi.json`` serves a spec of two
 operations under ``servers: [{url: TRUST_PREFIX}]``; ``GET /__count`` answers the number of
 requests seen so far (not counted itself). Start: ``python -m uvicorn tests.trust.app:app``.
 """
@@ -21,6 +22,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 STATUS = int(os.environ.get("TRUST_STATUS", "200"))
 DIE_AFTER = int(os.environ.get("TRUST_DIE_AFTER", "0"))
 PREFIX = os.environ.get("TRUST_PREFIX", "/api")
+SERVERS = os.environ.get("TRUST_SERVERS", PREFIX)
 _seen = {"requests": 0}
 
 
@@ -34,7 +36,7 @@ def spec() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {"title": "trust", "version": "1"},
-        "servers": [{"url": PREFIX}],
+        "servers": [{"url": SERVERS}],
         "paths": {
             "/items": {"get": {"operationId": "list", "responses": {"200": many}}},
             "/items/{id}": {
@@ -71,11 +73,13 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         os._exit(0)
     if STATUS != 200:
         await _answer(send, STATUS, {"detail": "refused"})
-    elif scope["method"] not in ("GET", "HEAD"):
-        await _answer(send, 405, {"detail": "method not allowed"})
     elif path == "/health":
         await _answer(send, 200, {"status": "ok"})
-    elif path.startswith(PREFIX + "/items"):
+    elif not path.startswith(PREFIX + "/items"):
+        await _answer(send, 404, {"detail": "not found"})
+    elif scope["method"] not in ("GET", "HEAD"):
+        await _answer(send, 405, {"detail": "method not allowed"})
+    else:
         rest = path[len(PREFIX + "/items") :].strip("/")
         if not rest:
             await _answer(send, 200, [{"id": 1}])
@@ -83,5 +87,3 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
             await _answer(send, 200, {"id": int(rest)})
         else:
             await _answer(send, 404, {"detail": "no such item"})
-    else:
-        await _answer(send, 404, {"detail": "not found"})

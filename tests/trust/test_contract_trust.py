@@ -62,3 +62,23 @@ def test_a_target_that_stays_up_is_judged(tmp_path: Path) -> None:
     layer = _contract(reports)
     assert layer["status"] == "ok", (layer["error"], output)
     assert code in (ExitCode.GO, ExitCode.NO_GO), output
+
+
+def test_credentials_refused_everywhere_is_inconclusive_not_go(tmp_path: Path) -> None:
+    with trust_app(status="401") as (url, _proc):
+        code, output, reports = _run(tmp_path, url)
+    layer = _contract(reports)
+    assert layer["status"] == "error", output
+    assert "authentication failed" in str(layer["error"])
+    assert code == ExitCode.INCONCLUSIVE, output
+
+
+def test_an_api_the_requests_never_reach_says_the_url_and_the_servers(tmp_path: Path) -> None:
+    with trust_app(prefix="/v9", servers="/api") as (url, _proc):
+        code, output, reports = _run(tmp_path, url)
+    layer = _contract(reports)
+    assert layer["status"] == "error", output
+    error = str(layer["error"])
+    assert f"{url}/api" in error, error
+    assert "servers: /api" in error, error
+    assert code == ExitCode.INCONCLUSIVE, output

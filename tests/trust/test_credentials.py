@@ -76,7 +76,8 @@ def test_an_empty_variable_counts_as_unset(tmp_path: Path) -> None:
 
 def test_the_cli_exits_2_before_the_target_is_touched(tmp_path: Path) -> None:
     (tmp_path / "releasegate.toml").write_text(
-        '[environments.staging]\nbase_url = "http://127.0.0.1:9"\nheaders_from_env = { "X-Api-Key" = "RG_T_UNSET_KEY" }\n',
+        '[environments.staging]\nbase_url = "http://127.0.0.1:9"\n'
+        'headers_from_env = { "X-Api-Key" = "RG_T_UNSET_KEY" }\n',
         encoding="utf-8",
     )
     done = releasegate(tmp_path, "run", "--env", "staging", "--layers", "smoke", "--plain", "--no-history")

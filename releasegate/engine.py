@@ -88,7 +88,6 @@ def plan(
 ) -> Plan:
     """Validate a run before anything starts; ConfigError/UsageError (exit 2) on any problem."""
     options = options or RunOptions()
-    check_report_dir(Path(report_dir))
     stage_def = choose("stage", stage, config.stages, config, key="--stage")
     names = list(layers) if layers else list(stage_def.layers)
     if not names:
@@ -108,6 +107,7 @@ def plan(
         if spec.prepare is not None:
             spec.prepare(settings[spec.name], options, environment)
     check_credentials(environment, settings, os.environ if environ is None else environ)
+    check_report_dir(Path(report_dir))
     return Plan(
         config,
         environment,

@@ -3,7 +3,8 @@
 ``TRUST_STATUS``: status every API request answers (default 200); ``TRUST_DIE_AFTER``: the
 process exits after that many API requests (a target dying mid-run); ``TRUST_PREFIX``: the
 path prefix the API is served under (``/api``); ``TRUST_SERVERS``: the
-``servers`` URL the spec declares (default: the prefix). ``GET /openapi.json`` serves a spec of two
+``servers`` URL the spec declares (default: the prefix); ``TRUST_HEALTH=html``: ``/health``
+answers a 200 HTML page. ``GET /openapi.json`` serves a spec of two
 operations under ``servers: [{url: TRUST_PREFIX}]``; ``GET /__count`` answers the number of
 requests seen so far (not counted itself). Start: ``python -m uvicorn tests.trust.app:app``.
 """
@@ -23,6 +24,7 @@ STATUS = int(os.environ.get("TRUST_STATUS", "200"))
 DIE_AFTER = int(os.environ.get("TRUST_DIE_AFTER", "0"))
 PREFIX = os.environ.get("TRUST_PREFIX", "/api")
 SERVERS = os.environ.get("TRUST_SERVERS", PREFIX)
+HEALTH = os.environ.get("TRUST_HEALTH", "json")
 _seen = {"requests": 0}
 
 
@@ -73,6 +75,12 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         os._exit(0)
     if STATUS != 200:
         await _answer(send, STATUS, {"detail": "refused"})
+    elif path == "/health" and HEALTH == "html":
+        page = b"<!doctype html><html><body><h1>Welcome</h1></body></html>"
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]}
+        )
+        await send({"type": "http.response.body", "body": page})
     elif path == "/health":
         await _answer(send, 200, {"status": "ok"})
     elif not path.startswith(PREFIX + "/items"):

@@ -32,7 +32,7 @@ class PageSpec:
 class SmokeParams:
     base_url: str  # the API origin: health, version, endpoints
     web_url: str | None = None  # the frontend origin when it differs: pages, page headers, CORS
-    health_path: str = "/health"
+    health_path: str | None = "/health"  # None: the health check is switched off
     version_path: str = "/version"
     expect_version: str | None = None
     pages: Sequence[PageSpec] = ()
@@ -49,6 +49,9 @@ class SmokeParams:
     headers_path: str = "/"
     security_headers: bool = True
     noindex: bool = True
+    health_status: int | None = None
+    health_contains: str | None = None
+    health_field: str = "status"
 
 
 @dataclass
@@ -74,9 +77,10 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
     base = params.base_url
     web = params.web_url or base
     groups: dict[str, tuple[str, str, int]] = {
-        "health": ("GET", _url(base, params.health_path), params.repeats),
         "version": ("GET", _url(base, params.version_path), params.repeats if params.expect_version else 1),
     }
+    if params.health_path:
+        groups["health"] = ("GET", _url(base, params.health_path), params.repeats)
     for page in params.pages:
         origin = web if page.category == "page" else base
         groups[page.check] = (page.method, _url(origin, page.path), params.repeats)
@@ -105,8 +109,22 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
         redirect = _redirect_outcome(client, base) if params.https_redirect else None
         cors_outcome = _cors_outcome(client, params, web) if cors else None
 
-    outcomes: list[Outcome] = [checks.health_outcome(params.health_path, probed["health"])]
-    outcomes += checks.dependency_outcomes(probed["health"])
+    outcomes: list[Outcome] = []
+    if params.health_path:
+        outcomes.append(
+            checks.health_outcome(
+                params.health_path,
+                probed["health"],
+                status=params.health_status,
+                contains=params.health_contains,
+                field=params.health_field,
+            )
+        )
+        outcomes += checks.dependency_outcomes(probed["health"])
+    else:
+        outcomes.append(
+            Outcome("health", checks.SKIPPED, "health: switched off (health_path = false)", "health")
+        )
     versions = checks.reported_version(probed["version"])
     if params.expect_version:
         outcomes.append(checks.version_outcome(params.version_path, probed["version"], params.expect_version))
@@ -114,7 +132,11 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
         outcomes.append(
             checks.page_outcome(page.check, page.category, probed[page.check], page.status, page.contains)
         )
-    timed = ["health", *(["version"] if params.expect_version else []), *(p.check for p in params.pages)]
+    timed = [
+        *(["health"] if params.health_path else []),
+        *(["version"] if params.expect_version else []),
+        *(p.check for p in params.pages),
+    ]
     outcomes += [checks.latency_outcome(k, probed[k], params.degraded_s, params.limit_s) for k in timed]
     https = urlsplit(base).scheme == "https"
     if header_key is not None:

@@ -334,9 +334,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
         meta=meta,
         artifacts=artifacts,
     )
-    if error and st.timed_out:
-        result.aborted = error
-    return result
+    return result  # a timeout is an error (inconclusive), never "aborted": it proves nothing wrong
 
 
 def _judge_run(

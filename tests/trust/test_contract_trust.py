@@ -82,3 +82,31 @@ def test_an_api_the_requests_never_reach_says_the_url_and_the_servers(tmp_path: 
     assert f"{url}/api" in error, error
     assert "servers: /api" in error, error
     assert code == ExitCode.INCONCLUSIVE, output
+
+
+def test_a_contract_timeout_is_inconclusive_and_never_runs_the_no_go_hook(tmp_path: Path) -> None:
+    slow = CONFIG.replace("max_examples = 30", "max_examples = 100000").replace(
+        "timeout_s = 120", "timeout_s = 3"
+    )
+    marker = tmp_path / "rolled-back"
+    (tmp_path / "releasegate.toml").write_text(slow, encoding="utf-8")
+    with trust_app() as (url, _proc):
+        done = releasegate(
+            tmp_path,
+            "run",
+            "--base-url",
+            url,
+            "--layers",
+            "contract",
+            "--report-dir",
+            str(tmp_path / "reports"),
+            "--plain",
+            "--no-history",
+            "--on-no-go",
+            f"touch {marker}",
+        )
+    layer = _contract(tmp_path / "reports")
+    assert "timeout_s" in str(layer["error"]), layer["error"]
+    assert not layer.get("aborted"), layer["aborted"]
+    assert done.returncode == ExitCode.INCONCLUSIVE, done.stdout + done.stderr
+    assert not marker.exists()

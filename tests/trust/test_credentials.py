@@ -111,3 +111,13 @@ def test_an_unwritable_report_dir_is_a_usage_error_before_the_target_starts(tmp_
     )
     assert done.returncode == ExitCode.USAGE, done.stdout + done.stderr
     assert "cannot write reports to" in done.stderr
+
+
+def test_a_production_refusal_is_exit_2_before_the_target_is_touched(tmp_path: Path) -> None:
+    (tmp_path / "releasegate.toml").write_text(
+        '[environments.prod]\nbase_url = "http://127.0.0.1:9"\nproduction = true\n', encoding="utf-8"
+    )
+    done = releasegate(tmp_path, "run", "--env", "prod", "--layers", "load", "--plain", "--no-history")
+    assert done.returncode == ExitCode.USAGE, done.stdout + done.stderr
+    assert "production" in done.stderr
+    assert not (tmp_path / "reports").exists()

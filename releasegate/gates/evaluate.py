@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from releasegate.aggregations import holds
+from releasegate.defaults import DEFAULT_DESCRIPTION
 from releasegate.gates import aggregate as agg
 from releasegate.gates import evidence as ev
 from releasegate.gates.budgets import BudgetSet, BudgetSpec
@@ -72,6 +73,8 @@ def _baseline_label(baseline: Baseline | None) -> str | None:
 
 
 def _record(b: BudgetSpec, status: BudgetStatus, message: str, **extra: object) -> BudgetVerdict:
+    if b.description == DEFAULT_DESCRIPTION:
+        message += f" [{DEFAULT_DESCRIPTION}: the config sets no budget for {b.layer}]"
     return BudgetVerdict(
         key=b.key,
         expr=b.expr_text,

@@ -15,6 +15,7 @@ import difflib
 import os
 import platform
 import secrets as _secrets
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -50,6 +51,7 @@ __all__ = [
 RESULTS_FILE = "results.json"
 LATEST = "latest"
 TIMEOUT_GRACE_S = 15.0
+INTERRUPT_GRACE_S = 3.0
 
 Handler = Callable[[Event], None]
 
@@ -73,6 +75,7 @@ class Plan:
 class RunOutcome:
     run_dir: Path
     result: RunResult
+    interrupted: str | None = None  # the signal that stopped the run early; later layers never ran
 
 
 def plan(
@@ -263,11 +266,19 @@ def execute(
         )
         try:
             result = run_layer(spec, ctx)
-        except KeyboardInterrupt:
-            interrupted()  # the layer's thread runs on: tell it to stop launching tools
-            run.layers.append(_error_result(spec.name, "interrupted (Ctrl-C) before the layer finished"))
+        except Interrupted as stop:
+            run.layers.append(redact_model(stop.result, secrets))
+            run.info.options["interrupted"] = stop.signal_name
             _finish(run, run_dir)
-            raise
+            emit(LayerFinished(spec.name, stop.result))
+            return RunOutcome(run_dir, run, interrupted=stop.signal_name)
+        except KeyboardInterrupt as stop:
+            interrupted()  # a layer thread still running stops launching tools
+            what = str(stop) or "Ctrl-C"
+            run.layers.append(_error_result(spec.name, f"interrupted ({what}) before the layer finished"))
+            run.info.options["interrupted"] = what
+            _finish(run, run_dir)
+            return RunOutcome(run_dir, run, interrupted=what)
         result = redact_model(result, secrets)  # includes what the layer added to ctx.secrets
         run.layers.append(result)
         if env.reset and spec.policy is Policy.WRITES and index < total:
@@ -322,17 +333,25 @@ def run_layer(spec: LayerSpec, ctx: LayerContext) -> LayerResult:
     timeout = ctx.settings.timeout_s
     box: dict[str, object] = {}
 
+    done = threading.Event()  # not Thread.join: a join cut short by Ctrl-C can lose the thread's state
+
     def work() -> None:
         try:
             box["result"] = spec.run(ctx)
         except BaseException as exc:
             box["error"] = exc
+        finally:
+            done.set()
 
     started = utcnow()
+    before = _children()
     worker = threading.Thread(target=work, name=f"layer-{spec.name}", daemon=True)
     worker.start()
-    worker.join(timeout + TIMEOUT_GRACE_S)
-    if worker.is_alive():
+    try:
+        done.wait(timeout + TIMEOUT_GRACE_S)
+    except KeyboardInterrupt as stop:
+        raise _interrupted(spec, ctx, done=done, box=box, before=before, started=started, exc=stop) from None
+    if not done.is_set():
         return _error_result(spec.name, f"timed out: still running after {timeout:g}s (timeout_s)", started)
     if "error" in box:
         exc = box["error"]
@@ -351,6 +370,87 @@ def run_layer(spec: LayerSpec, ctx: LayerContext) -> LayerResult:
         result.status = LayerStatus.ERROR
         result.error = result.error or "produced no data (no records, no samples)"
     return result
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a layer; ``result`` holds what the layer measured until then."""
+
+    def __init__(self, result: LayerResult, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.result = result
+        self.signal_name = signal_name
+
+
+def _interrupted(
+    spec: LayerSpec,
+    ctx: LayerContext,
+    *,
+    done: threading.Event,
+    box: dict[str, object],
+    before: set[int],
+    started: datetime,
+    exc: KeyboardInterrupt,
+) -> Interrupted:
+    """Stop the layer at once: no new work, its tools' process groups stopped, its data kept."""
+    ctx.deadline = time.monotonic()  # remaining_s() is 0 from now on: layers start nothing new
+    interrupted()  # and layers watching releasegate.proc.interrupts() stop launching tools
+    what = str(exc) or "Ctrl-C"
+    stop_children(before)
+    done.wait(INTERRUPT_GRACE_S)  # the layer may still turn what its tools wrote into data
+    stop_children(before, grace_s=0.0)  # anything it started meanwhile
+    found = box.get("result")
+    result = found if isinstance(found, LayerResult) else _error_result(spec.name, "", started)
+    result.status = LayerStatus.ERROR
+    result.error = (
+        f"interrupted ({what}) before the layer finished; the data shown is what it measured so far"
+    )
+    if result.finished_at is None:
+        result.finished_at = utcnow()
+    return Interrupted(result, what)
+
+
+def _children() -> set[int]:
+    """PIDs of this process's direct children (Linux /proc; empty elsewhere)."""
+    me = os.getpid()
+    found: set[int] = set()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = Path(entry.path, "stat").read_text(encoding="utf-8", errors="replace")
+                if int(stat[stat.rindex(")") + 2 :].split()[1]) == me:
+                    found.add(int(entry.name))
+    return found
+
+
+def stop_children(keep: set[int], *, grace_s: float = INTERRUPT_GRACE_S) -> None:
+    """SIGTERM, then SIGKILL after ``grace_s``, to the process group of every child not in ``keep``.
+
+    The tools run in their own sessions (one process group each), so this reaches what they
+    forked too (Locust workers, browsers). ``keep`` spares what the run started before the
+    layer, such as the embedded target.
+    """
+    targets = sorted(_children() - keep)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in targets:
+            with contextlib.suppress(OSError):
+                if os.getpgid(pid) == pid:
+                    os.killpg(pid, sig)
+                else:
+                    os.kill(pid, sig)
+        deadline = time.monotonic() + (grace_s if sig is signal.SIGTERM else 2.0)
+        while time.monotonic() < deadline and any(_alive(pid) for pid in targets):
+            time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    """Alive and not a zombie (a zombie is reaped by the Popen that started it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return state[state.rindex(")") + 2 :].split()[0] != "Z"
 
 
 def _error_result(layer: str, message: str, started: datetime | None = None) -> LayerResult:

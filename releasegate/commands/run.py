@@ -149,6 +149,10 @@ def run_command(
         out=out,
         environ=env,
     )
+    if outcome.interrupted:
+        # an interrupted run proves nothing either way: exit 3, and no rollback hook
+        print(f"interrupted ({outcome.interrupted}): the run stopped early, exit 3", file=out)
+        return ExitCode.INCONCLUSIVE
     if verdict.exit_code == ExitCode.NO_GO and args.on_no_go:
         _run_hook(args.on_no_go, outcome.run_dir / "verdict.json", env)
     return verdict.exit_code

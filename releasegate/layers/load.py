@@ -183,6 +183,7 @@ def run(ctx: LayerContext) -> LayerResult:
         ],
         "abort_rules": [r.as_dict() for r in rules],
         "max_rate": max_rate,
+        "workers": workers,
     }
     meta: dict[str, Any] = {
         "profile": name,

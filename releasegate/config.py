@@ -38,6 +38,27 @@ class PageCheck(_Strict):
         return self.name or f"{self.method} {self.path}"
 
 
+class HealthCheck(_Strict):
+    """What the health endpoint must answer.
+
+    With neither ``status`` nor ``contains``: a 2xx JSON body whose ``field`` (``status``, as in
+    health+json) reports pass/ok/up. With either: exactly that status (default any 2xx) and a
+    body containing ``contains``.
+    """
+
+    path: str = "/health"
+    status: int | None = Field(default=None, ge=100, le=599)
+    contains: str | None = None
+    field: str = Field(default="status", min_length=1, description="JSON field reporting the health.")
+
+    @field_validator("path")
+    @classmethod
+    def _some_path(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the health path must not be empty")
+        return v
+
+
 VAR_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -133,7 +154,12 @@ class Environment(_Strict):
     faults: list[str] = Field(default_factory=list, description="Faults for the embedded target.")
     production: bool = False
     openapi: str = Field(default="/openapi.json", description="Spec path on the target, a URL or a file.")
-    health_path: str = "/health"
+    health_path: str | Literal[False] = Field(
+        default="/health", description="Path of the health endpoint; false switches the health check off."
+    )
+    health: HealthCheck | None = Field(
+        default=None, description="The health check in full: { path, status, contains, field }."
+    )
     version_path: str = "/version"
     expect_version: str | None = None
     pages: list[PageCheck] = Field(default_factory=list)
@@ -165,6 +191,26 @@ class Environment(_Strict):
     def pages_url(self) -> str | None:
         """Where pages live: ``web_url``, else ``base_url``."""
         return self.web_url or self.base_url
+
+    @model_validator(mode="after")
+    def _one_health(self) -> Environment:
+        if self.health_path == "":
+            raise ValueError(
+                "health_path is empty: give the health endpoint's path, or health_path = false "
+                "to switch the health check off"
+            )
+        if self.health is not None:
+            if "health_path" in self.model_fields_set and self.health_path != self.health.path:
+                raise ValueError("health_path and health.path disagree: set one of them")
+            self.health_path = self.health.path
+        return self
+
+    @property
+    def health_check(self) -> HealthCheck | None:
+        """The health check the run makes, or None when ``health_path = false``."""
+        if self.health is not None:
+            return self.health
+        return None if self.health_path is False else HealthCheck(path=self.health_path)
 
     def resolved_headers(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         env = os.environ if environ is None else environ

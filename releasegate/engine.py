@@ -15,6 +15,7 @@ import difflib
 import os
 import platform
 import secrets as _secrets
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -28,18 +29,29 @@ from releasegate import __version__, policy
 from releasegate import layers as registry
 from releasegate.config import Config, Environment
 from releasegate.configfile import choose, config_error_from_validation
-from releasegate.errors import LayerError, UsageError
+from releasegate.errors import ConfigError, LayerError, UsageError
 from releasegate.events import Event, LayerFinished, LayerMessage, LayerStarted, RunFinished, RunStarted
 from releasegate.proc import interrupted
 from releasegate.redact import collect_secrets, redact, redact_model
 from releasegate.results import LayerResult, LayerStatus, RunInfo, RunResult, utcnow
 from releasegate.spec import AbortRule, LayerContext, LayerSettings, LayerSpec, Policy, RunOptions
 
-__all__ = ["RESULTS_FILE", "Plan", "RunOutcome", "execute", "new_run_id", "plan"]
+__all__ = [
+    "RESULTS_FILE",
+    "Plan",
+    "RunOutcome",
+    "check_credentials",
+    "check_report_dir",
+    "credential_vars",
+    "execute",
+    "new_run_id",
+    "plan",
+]
 
 RESULTS_FILE = "results.json"
 LATEST = "latest"
 TIMEOUT_GRACE_S = 15.0
+INTERRUPT_GRACE_S = 3.0
 
 Handler = Callable[[Event], None]
 
@@ -63,6 +75,7 @@ class Plan:
 class RunOutcome:
     run_dir: Path
     result: RunResult
+    interrupted: str | None = None  # the signal that stopped the run early; later layers never ran
 
 
 def plan(
@@ -74,6 +87,7 @@ def plan(
     options: RunOptions | None = None,
     report_dir: Path | str = "reports",
     abort_rules: Mapping[str, tuple[AbortRule, ...]] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Plan:
     """Validate a run before anything starts; ConfigError/UsageError (exit 2) on any problem."""
     options = options or RunOptions()
@@ -95,6 +109,8 @@ def plan(
         access[spec.name] = policy.access(spec, environment, options)
         if spec.prepare is not None:
             spec.prepare(settings[spec.name], options, environment)
+    check_credentials(environment, settings, os.environ if environ is None else environ)
+    check_report_dir(Path(report_dir))
     return Plan(
         config,
         environment,
@@ -115,6 +131,60 @@ def _in_safe_order(specs: tuple[LayerSpec, ...]) -> tuple[LayerSpec, ...]:
     """Read-only layers first, then load, then the layers that write (stable within each), so a
     later layer's verdict never depends on what an earlier one wrote into the target."""
     return tuple(sorted(specs, key=lambda spec: _ORDER[spec.policy]))
+
+
+def credential_vars(environment: Environment, settings: Mapping[str, LayerSettings]) -> list[tuple[str, str]]:
+    """(config key, variable) for every environment variable the run's credentials come from."""
+    where = f"environments.{environment.name or 'adhoc'}"
+    found = [(f'{where}.headers_from_env."{h}"', var) for h, var in environment.headers_from_env.items()]
+    auth = environment.auth
+    if auth and auth.token_env:
+        found.append((f"{where}.auth.token_env", auth.token_env))
+    if auth and auth.login:
+        login = auth.login
+        if login.body is not None:
+            found += [(f"{where}.auth.login.body", var) for var in login.variables()]
+        else:
+            found += [
+                (f"{where}.auth.login.{field}", var)
+                for field, var in (("username_env", login.username_env), ("password_env", login.password_env))
+                if var
+            ]
+    for name, layer_settings in settings.items():
+        cookie = getattr(layer_settings, "cookie_env", None)
+        if isinstance(cookie, str) and cookie:
+            found.append((f"layers.{name}.cookie_env", cookie))
+    return found
+
+
+def check_credentials(
+    environment: Environment, settings: Mapping[str, LayerSettings], environ: Mapping[str, str]
+) -> None:
+    """An unset credential variable is a config error: a run without it would test anonymously."""
+    missing = [(key, var) for key, var in credential_vars(environment, settings) if not environ.get(var)]
+    if missing:
+        key, var = missing[0]
+        more = f" (and {', '.join(v for _k, v in missing[1:])})" if len(missing) > 1 else ""
+        raise ConfigError(
+            f"environment variable {var} is not set{more}; without it the run would go out "
+            "unauthenticated and judge the wrong thing",
+            key=key,
+            hint=f"export {var} before the run, or remove the entry at {key}",
+        )
+
+
+def check_report_dir(report_dir: Path) -> None:
+    """The report directory exists (or can be made) and is writable, before any target starts."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        probe = report_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write reports to {report_dir}: {exc.strerror or exc}",
+            hint="pass --report-dir DIR (or report_dir in the config) pointing at a writable directory",
+        ) from None
 
 
 def _spec(name: str) -> LayerSpec:
@@ -196,11 +266,19 @@ def execute(
         )
         try:
             result = run_layer(spec, ctx)
-        except KeyboardInterrupt:
-            interrupted()  # the layer's thread runs on: tell it to stop launching tools
-            run.layers.append(_error_result(spec.name, "interrupted (Ctrl-C) before the layer finished"))
+        except Interrupted as stop:
+            run.layers.append(redact_model(stop.result, secrets))
+            run.info.options["interrupted"] = stop.signal_name
             _finish(run, run_dir)
-            raise
+            emit(LayerFinished(spec.name, stop.result))
+            return RunOutcome(run_dir, run, interrupted=stop.signal_name)
+        except KeyboardInterrupt as stop:
+            interrupted()  # a layer thread still running stops launching tools
+            what = str(stop) or "Ctrl-C"
+            run.layers.append(_error_result(spec.name, f"interrupted ({what}) before the layer finished"))
+            run.info.options["interrupted"] = what
+            _finish(run, run_dir)
+            return RunOutcome(run_dir, run, interrupted=what)
         result = redact_model(result, secrets)  # includes what the layer added to ctx.secrets
         run.layers.append(result)
         if env.reset and spec.policy is Policy.WRITES and index < total:
@@ -255,17 +333,25 @@ def run_layer(spec: LayerSpec, ctx: LayerContext) -> LayerResult:
     timeout = ctx.settings.timeout_s
     box: dict[str, object] = {}
 
+    done = threading.Event()  # not Thread.join: a join cut short by Ctrl-C can lose the thread's state
+
     def work() -> None:
         try:
             box["result"] = spec.run(ctx)
         except BaseException as exc:
             box["error"] = exc
+        finally:
+            done.set()
 
     started = utcnow()
+    before = _children()
     worker = threading.Thread(target=work, name=f"layer-{spec.name}", daemon=True)
     worker.start()
-    worker.join(timeout + TIMEOUT_GRACE_S)
-    if worker.is_alive():
+    try:
+        done.wait(timeout + TIMEOUT_GRACE_S)
+    except KeyboardInterrupt as stop:
+        raise _interrupted(spec, ctx, done=done, box=box, before=before, started=started, exc=stop) from None
+    if not done.is_set():
         return _error_result(spec.name, f"timed out: still running after {timeout:g}s (timeout_s)", started)
     if "error" in box:
         exc = box["error"]
@@ -284,6 +370,87 @@ def run_layer(spec: LayerSpec, ctx: LayerContext) -> LayerResult:
         result.status = LayerStatus.ERROR
         result.error = result.error or "produced no data (no records, no samples)"
     return result
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a layer; ``result`` holds what the layer measured until then."""
+
+    def __init__(self, result: LayerResult, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.result = result
+        self.signal_name = signal_name
+
+
+def _interrupted(
+    spec: LayerSpec,
+    ctx: LayerContext,
+    *,
+    done: threading.Event,
+    box: dict[str, object],
+    before: set[int],
+    started: datetime,
+    exc: KeyboardInterrupt,
+) -> Interrupted:
+    """Stop the layer at once: no new work, its tools' process groups stopped, its data kept."""
+    ctx.deadline = time.monotonic()  # remaining_s() is 0 from now on: layers start nothing new
+    interrupted()  # and layers watching releasegate.proc.interrupts() stop launching tools
+    what = str(exc) or "Ctrl-C"
+    stop_children(before)
+    done.wait(INTERRUPT_GRACE_S)  # the layer may still turn what its tools wrote into data
+    stop_children(before, grace_s=0.0)  # anything it started meanwhile
+    found = box.get("result")
+    result = found if isinstance(found, LayerResult) else _error_result(spec.name, "", started)
+    result.status = LayerStatus.ERROR
+    result.error = (
+        f"interrupted ({what}) before the layer finished; the data shown is what it measured so far"
+    )
+    if result.finished_at is None:
+        result.finished_at = utcnow()
+    return Interrupted(result, what)
+
+
+def _children() -> set[int]:
+    """PIDs of this process's direct children (Linux /proc; empty elsewhere)."""
+    me = os.getpid()
+    found: set[int] = set()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = Path(entry.path, "stat").read_text(encoding="utf-8", errors="replace")
+                if int(stat[stat.rindex(")") + 2 :].split()[1]) == me:
+                    found.add(int(entry.name))
+    return found
+
+
+def stop_children(keep: set[int], *, grace_s: float = INTERRUPT_GRACE_S) -> None:
+    """SIGTERM, then SIGKILL after ``grace_s``, to the process group of every child not in ``keep``.
+
+    The tools run in their own sessions (one process group each), so this reaches what they
+    forked too (Locust workers, browsers). ``keep`` spares what the run started before the
+    layer, such as the embedded target.
+    """
+    targets = sorted(_children() - keep)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in targets:
+            with contextlib.suppress(OSError):
+                if os.getpgid(pid) == pid:
+                    os.killpg(pid, sig)
+                else:
+                    os.kill(pid, sig)
+        deadline = time.monotonic() + (grace_s if sig is signal.SIGTERM else 2.0)
+        while time.monotonic() < deadline and any(_alive(pid) for pid in targets):
+            time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    """Alive and not a zombie (a zombie is reaped by the Popen that started it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return state[state.rindex(")") + 2 :].split()[0] != "Z"
 
 
 def _error_result(layer: str, message: str, started: datetime | None = None) -> LayerResult:

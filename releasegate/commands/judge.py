@@ -49,9 +49,10 @@ def run(args: argparse.Namespace) -> ExitCode:
     from releasegate.gates import load_run
 
     config = with_history(load_config(args.config), args.history)
-    budgets = checked_budgets(config)
+    checked_budgets(config)  # the config's own budgets, checked before the results are read
     check_baseline(args.baseline)
     stored = load_run(args.run_dir)
+    budgets = checked_budgets(config, run_layers=stored.info.layers)
     check_history(config, budgets, record_history=not args.no_history, baseline=args.baseline)
     judged = judge(
         args.run_dir, stored, config, budgets, baseline=args.baseline, record_history=not args.no_history

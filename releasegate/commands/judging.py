@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from releasegate import layers as registry
 from releasegate.config import Config
+from releasegate.defaults import with_defaults
 from releasegate.exitcodes import ExitCode
 from releasegate.results import LayerStatus, RunResult, Status
 from releasegate.spec import LayerSpec
@@ -50,10 +51,23 @@ def specs() -> dict[str, LayerSpec]:
     return registry.available()
 
 
-def checked_budgets(config: Config, layers: Mapping[str, LayerSpec] | None = None) -> BudgetSet:
-    """Every budget of ``config`` validated before anything runs (ConfigError, exit 2)."""
+def checked_budgets(
+    config: Config,
+    layers: Mapping[str, LayerSpec] | None = None,
+    *,
+    run_layers: Sequence[str] = (),
+) -> BudgetSet:
+    """Every budget of ``config`` validated before anything runs (ConfigError, exit 2).
+
+    Each of ``run_layers`` that ``config`` gives no budget gets the shipped defaults
+    (:mod:`releasegate.defaults`), so a run without a config is still judged.
+    """
     from releasegate.gates import validate_budgets
 
+    if run_layers:
+        merged = with_defaults(config.budgets, run_layers)
+        if merged != config.budgets:
+            config = config.model_copy(update={"budgets": merged})
     return validate_budgets(config, specs() if layers is None else layers)
 
 

@@ -123,7 +123,7 @@ def run_command(
     config = with_history(load_config(args.config, environ=env), getattr(args, "history", None), env)
     settings = resolve_settings(args, config, env)
     options = options_from_args(args, settings)
-    budgets = checked_budgets(config)
+    budgets = checked_budgets(config, run_layers=_run_layers(config, settings))
     check_baseline(args.baseline)
     check_history(config, budgets, record_history=not args.no_history, baseline=args.baseline)
     the_plan = plan(
@@ -134,6 +134,7 @@ def run_command(
         options=options,
         report_dir=settings.report_dir.value,
         abort_rules=_abort_rules(budgets),
+        environ=env,
     )
     progress = Progress(live=False if args.plain else None)
     with resolve(settings.environment, faults=settings.demo_faults.value) as target:
@@ -148,9 +149,21 @@ def run_command(
         out=out,
         environ=env,
     )
+    if outcome.interrupted:
+        # an interrupted run proves nothing either way: exit 3, and no rollback hook
+        print(f"interrupted ({outcome.interrupted}): the run stopped early, exit 3", file=out)
+        return ExitCode.INCONCLUSIVE
     if verdict.exit_code == ExitCode.NO_GO and args.on_no_go:
         _run_hook(args.on_no_go, outcome.run_dir / "verdict.json", env)
     return verdict.exit_code
+
+
+def _run_layers(config: Config, settings: RunSettings) -> list[str]:
+    """The layers the run will hold (the plan checks the names), for the default budgets."""
+    if settings.layers:
+        return list(settings.layers.value)
+    stage = config.stages.get(settings.stage.value)
+    return list(stage.layers) if stage else []
 
 
 def _abort_rules(budgets: BudgetSet) -> dict[str, tuple[AbortRule, ...]]:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from releasegate.aggregations import holds
+from releasegate.defaults import DEFAULT_DESCRIPTION
 from releasegate.gates import aggregate as agg
 from releasegate.gates import evidence as ev
 from releasegate.gates.budgets import BudgetSet, BudgetSpec
@@ -72,6 +73,8 @@ def _baseline_label(baseline: Baseline | None) -> str | None:
 
 
 def _record(b: BudgetSpec, status: BudgetStatus, message: str, **extra: object) -> BudgetVerdict:
+    if b.description == DEFAULT_DESCRIPTION:
+        message += f" [{DEFAULT_DESCRIPTION}: the config sets no budget for {b.layer}]"
     return BudgetVerdict(
         key=b.key,
         expr=b.expr_text,
@@ -216,7 +219,9 @@ def _comparisons(
 
 def _with_window(b: BudgetSpec, series: Sequence[Samples], judged: _Judged) -> _Judged:
     """The outcome of a budget with a window: a sustained breach over it (see ``_windowed``)."""
-    outcome, window_note, sustained_value = _windowed(b, series, b.metric_spec.kind, judged.results)
+    outcome, window_note, sustained_value = _windowed(
+        b, series, b.metric_spec.kind, judged.results, judged.outcome is not False
+    )
     message = judged.message
     if sustained_value is not None:
         message = observation(
@@ -305,16 +310,33 @@ def _deciding(results: list[ComparisonResult], outcome: bool | None) -> Comparis
 
 
 def _windowed(
-    b: BudgetSpec, series: Sequence[Samples], kind: MetricKind, results: list[ComparisonResult]
+    b: BudgetSpec,
+    series: Sequence[Samples],
+    kind: MetricKind,
+    results: list[ComparisonResult],
+    whole_run: bool,
 ) -> tuple[bool | None, str, float | None]:
-    """Fail only when the expression was broken for ``window`` consecutive seconds."""
+    """A window only ever adds a failure: the budget is judged over the whole run as well.
+
+    The expression fails when it is broken over the whole run (``whole_run`` is False), or
+    when it was broken for ``window`` consecutive seconds, or for the whole of a timeline
+    shorter than the window. A window is what makes a live abort wait; it never lets a
+    broken budget pass.
+    """
     leaves = _leaves(b.expr)
     curves = [dict(agg.per_second(c.aggregation.name, c.aggregation.arg, series, kind)) for c in leaves]
     stamps = sorted(set().union(*curves)) if curves else []
+    window = b.window_s or 0.0
     if not stamps:
+        if not whole_run:
+            return (
+                False,
+                f"; over the whole run (no per-second timeline for the {fmt_value(window, 's')} window)",
+                None,
+            )
         return (
             None,
-            f"; window {fmt_value(b.window_s, 's')} needs per-second timeline data, and there is none",
+            f"; window {fmt_value(window, 's')} needs per-second timeline data, and there is none",
             None,
         )
     broken: dict[float, bool] = {}
@@ -327,9 +349,14 @@ def _windowed(
     first = curves[0]
     points = [(t, first.get(t, float("nan"))) for t in stamps]
     length, values = agg.sustained_breach(points, broken)
-    window = b.window_s or 0.0
+    span = stamps[-1] - stamps[0] + 1.0
+    needed = min(window, span)
     note = f"; longest breach {fmt_value(length, 's')} (window {fmt_value(window, 's')})"
-    if length >= window:
+    if span < window:
+        note += f"; the timeline covers {fmt_value(span, 's')}, shorter than the window"
+    if not whole_run:
+        return False, note + "; broken over the whole run", None
+    if length >= needed:
         op = leaves[0].op
         sustained = max(values) if op in (">", ">=") else min(values) if op in ("<", "<=") else values[0]
         return False, note, sustained

@@ -306,7 +306,22 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
                 + ", ".join(st.overridden),
             )
         )
-    error = _judge_run(st, report, selected, checks_run, hard_limit)
+    not_reached = {
+        op: report.operations[op].not_reached or ""
+        for op in selected
+        if op in report.operations and not report.operations[op].exercised
+    }
+    if not_reached:
+        meta["not_reached"] = not_reached
+    refused = [op for op, why in not_reached.items() if "authentication failed" in why]
+    if refused:
+        meta["auth_refused"] = refused
+        ctx.progress(
+            f"contract: warning: authentication failed on {len(refused)} operation(s) (only 401/403 "
+            f"answers), not counted as tested: {', '.join(refused[:5])}"
+        )
+    servers = [str(s.get("url", "")) for s in spec.document.get("servers") or [] if isinstance(s, dict)]
+    error = _judge_run(st, report, selected, checks_run, hard_limit, api_url=api_url, servers=servers)
     result = LayerResult(
         layer="contract",
         status=LayerStatus.ERROR if error else LayerStatus.OK,
@@ -319,13 +334,18 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
         meta=meta,
         artifacts=artifacts,
     )
-    if error and st.timed_out:
-        result.aborted = error
-    return result
+    return result  # a timeout is an error (inconclusive), never "aborted": it proves nothing wrong
 
 
 def _judge_run(
-    st: Any, report: Any, selected: list[str], checks_run: dict[str, set[str]], limit: float
+    st: Any,
+    report: Any,
+    selected: list[str],
+    checks_run: dict[str, set[str]],
+    limit: float,
+    *,
+    api_url: str = "",
+    servers: list[str] | None = None,
 ) -> str | None:
     """Why the run's data cannot be trusted, or None."""
     if st.timed_out:
@@ -337,9 +357,35 @@ def _judge_run(
             f"contract: schemathesis exited with code {st.exit_code} without finishing; "
             "see contract/schemathesis-output.txt"
         )
+    if report.stop_reason == "server_unavailable":
+        first = report.network_errors[-1] if report.network_errors else "no detail"
+        return (
+            "contract: the target stopped responding during the run (schemathesis stopped: server "
+            f"unavailable); the operations after it went untested: {first}"
+        )
+    if report.stop_reason == "interrupted":
+        return "contract: schemathesis was interrupted before it finished"
+    if report.network_errors:
+        return (
+            f"contract: {len(report.network_errors)} request(s) got no answer (network error), so "
+            f"the run is incomplete: {report.network_errors[0]}"
+        )
     if not selected:
         return "contract: no operation of the spec is selected (include/exclude filters or production safety)"
     if not any(op in checks_run for op in selected):
+        reasons = [report.operations[op].not_reached for op in selected if op in report.operations]
+        if reasons and all("authentication failed" in (r or "") for r in reasons):
+            return (
+                "contract: authentication failed: every operation answered only 401/403, nothing was "
+                "tested; check the credentials (auth, headers_from_env) of the environment"
+            )
+        if any("not served" in (r or "") for r in reasons):
+            declared = ", ".join(servers or []) or "none"
+            return (
+                f"contract: no operation of the spec was reached: the requests to {api_url} were "
+                f"answered 404; the spec's servers: {declared}. Does the base URL repeat (or miss) "
+                "the spec's base path?"
+            )
         return "contract: schemathesis exercised none of the spec's operations (no response received)"
     return None
 

@@ -107,6 +107,13 @@ def _endpoints(ctx: LayerContext, settings: LoadSettings) -> list[Endpoint]:
     env = ctx.environment
     if env.endpoints:
         return [Endpoint(method=p.method, path=p.path, name=p.name) for p in env.endpoints]
+    if env.health_path is False:
+        raise ConfigError(
+            "the load layer has no endpoints: [layers.load] endpoints and the environment's endpoints "
+            "are unset, and health_path = false",
+            key="layers.load.endpoints",
+            hint='list the requests to send, e.g. endpoints = [{ path = "/api/items" }]',
+        )
     return [Endpoint(method="GET", path=env.health_path)]
 
 
@@ -176,6 +183,7 @@ def run(ctx: LayerContext) -> LayerResult:
         ],
         "abort_rules": [r.as_dict() for r in rules],
         "max_rate": max_rate,
+        "workers": workers,
     }
     meta: dict[str, Any] = {
         "profile": name,

@@ -125,7 +125,8 @@ def run_checks(ctx: LayerContext, opts: PreflightOptions) -> LayerResult:
     with httpx.Client(timeout=settings.http_timeout_s, headers=headers, follow_redirects=True) as client:
         base = ctx.base_url.rstrip("/")
         outcomes.append(check_version(client, base + ctx.environment.version_path, opts.expect_version))
-        outcomes.append(check_migrations(client, base + ctx.environment.health_path))
+        if ctx.environment.health_path:
+            outcomes.append(check_migrations(client, base + ctx.environment.health_path))
     if opts.audit:
         outcomes.append(
             check_audit(opts.requirements, artifact_dir=ctx.artifact_dir, timeout_s=settings.audit_timeout_s)

@@ -86,11 +86,15 @@ def _params(ctx: LayerContext) -> SmokeParams:
     env, s = ctx.environment, ctx.settings_as(SmokeSettings)
     pages = [PageSpec(p.check_id, "page", p.method, p.path, p.status, p.contains) for p in env.pages]
     pages += [PageSpec(p.check_id, "endpoint", p.method, p.path, p.status, p.contains) for p in env.endpoints]
+    health = env.health_check
     remaining = ctx.remaining_s(s.request_timeout_s)  # 0 once the deadline passed, never None
     return SmokeParams(
         base_url=ctx.base_url,
         web_url=ctx.web_url,
-        health_path=env.health_path,
+        health_path=health.path if health else None,
+        health_status=health.status if health else None,
+        health_contains=health.contains if health else None,
+        health_field=health.field if health else "status",
         version_path=env.version_path,
         expect_version=ctx.options.expect_version or env.expect_version,
         pages=pages,

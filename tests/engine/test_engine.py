@@ -104,7 +104,14 @@ def test_layers_get_the_runs_config(monkeypatch, tmp_path: Path) -> None:
 def test_secrets_never_reach_records_or_progress(monkeypatch, tmp_path: Path) -> None:
     env = Environment(name="staging", base_url="http://x", headers_from_env={"X-Key": "RG_TEST_KEY"})
     events: list[object] = []
-    the_plan = _plan(monkeypatch, tmp_path, {"smoke": fakes.spec("smoke", fakes.leaky)}, ["smoke"], env=env)
+    the_plan = _plan(
+        monkeypatch,
+        tmp_path,
+        {"smoke": fakes.spec("smoke", fakes.leaky)},
+        ["smoke"],
+        env=env,
+        environ={"RG_TEST_KEY": "s3cr3t-value"},
+    )
     outcome = engine.execute(
         the_plan, "http://x", on_event=events.append, environ={"RG_TEST_KEY": "s3cr3t-value"}
     )

@@ -208,10 +208,13 @@ def test_a_seeded_fault_gives_no_go_and_the_step_fails(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_without_budgets_the_verdict_is_inconclusive_never_go(tmp_path: Path) -> None:
+def test_without_budgets_the_shipped_default_budgets_judge_the_run(tmp_path: Path) -> None:
     runner, code = run_action(tmp_path, layers="smoke")  # no releasegate.toml: built-in defaults
-    assert runner.outputs["outputs"]["verdict"] == "INCONCLUSIVE"
-    assert (runner.outputs["outputs"]["exit-code"], code) == ("3", 3)
+    out = runner.outputs["outputs"]
+    assert out["verdict"] == "GO"
+    assert (out["exit-code"], code) == ("0", 0)
+    verdict = Path(out["report-dir"], "verdict.json").read_text(encoding="utf-8")
+    assert "default budget" in verdict
 
 
 def test_a_config_error_is_exit_2_with_the_reason_in_the_summary(tmp_path: Path) -> None:

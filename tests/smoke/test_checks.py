@@ -28,7 +28,13 @@ REFUSED = Probe("GET", URL, error="connection refused by http://t/")
     ("probes", "status", "seen"),
     [
         ([ok(body={"status": "pass"})] * 3, "pass", None),
-        ([ok(body="OK")] * 2, "pass", None),
+        ([ok(body="OK")] * 2, "fail", "a body that is not a JSON object"),
+        (
+            [ok(body="<html><title>Welcome</title></html>", content_type="text/html")],
+            "fail",
+            "a body that is not a JSON object (text/html)",
+        ),
+        ([ok(body={"healthy": True})], "fail", "JSON without a 'status' field"),
         ([ok(503, {"status": "fail"})] * 3, "fail", "HTTP 503 with status 'fail'"),
         ([ok(200, {"status": "down"})], "fail", "status 'down'"),
         ([ok(body={"status": "pass"}), REFUSED], "flaky", "connection refused"),
@@ -42,6 +48,27 @@ def test_health(probes: list[Probe], status: str, seen: str | None) -> None:
     if seen:
         assert f"saw {seen}" in outcome.message
     assert len(outcome.successes) == len(probes)
+
+
+@pytest.mark.parametrize(
+    ("probe", "configured", "status", "seen"),
+    [
+        (ok(body="OK"), {"contains": "OK"}, "pass", None),
+        (ok(body="<html>Welcome</html>"), {"contains": "OK"}, "fail", "a body without 'OK'"),
+        (ok(204, ""), {"status": 204}, "pass", None),
+        (ok(200, ""), {"status": 204}, "fail", "HTTP 200"),
+        (ok(body={"state": "up"}), {"field": "state"}, "pass", None),
+        (ok(body={"state": "down"}), {"field": "state"}, "fail", "state 'down'"),
+        (ok(body={"status": "pass"}), {"field": "state"}, "fail", "JSON without a 'state' field"),
+    ],
+)
+def test_health_as_configured(
+    probe: Probe, configured: dict[str, object], status: str, seen: str | None
+) -> None:
+    outcome = checks.health_outcome("/health", [probe], **configured)  # type: ignore[arg-type]
+    assert outcome.status == status, outcome.message
+    if seen:
+        assert f"saw {seen}" in outcome.message
 
 
 def test_dependencies_from_an_ietf_health_payload() -> None:

@@ -17,6 +17,8 @@ from typing import Any
 __all__ = ["FailureExample", "OperationStats", "StReport", "crash_samples", "parse_ndjson"]
 
 STATEFUL_LABEL = "Stateful tests"
+NETWORK_ERRORS = frozenset({"ConnectionError", "ServerUnavailable", "ChunkedEncodingError", "ProtocolError"})
+"""Tool errors meaning the target could not be reached: the run is incomplete, never a pass."""
 
 
 @dataclass
@@ -34,6 +36,11 @@ class FailureExample:
     count: int = 1
 
 
+AUTH_REFUSED = frozenset({401, 403})
+NOT_REACHED_SHARE = 0.95
+"""An operation whose responses are (nearly) all 401/403/404, none 2xx, was not reached."""
+
+
 @dataclass
 class OperationStats:
     cases: int = 0
@@ -42,10 +49,33 @@ class OperationStats:
     server_errors: int = 0
     response_times: list[float] = field(default_factory=list)
     checks: set[str] = field(default_factory=set)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def not_reached(self) -> str | None:
+        """Why the operation does not count as tested, or None when it was reached.
+
+        No response at all; only 401/403 (the credentials were refused); or (nearly) only
+        401/403/404 and never a 2xx (the requests went to a path the API does not serve).
+        """
+        if not self.response_times:
+            return "no response received"
+        total = sum(self.statuses.values())
+        if not total:
+            return None
+        refused = sum(n for code, n in self.statuses.items() if code in AUTH_REFUSED)
+        if refused == total:
+            return f"every response was 401/403 ({total}): authentication failed"
+        missing = self.statuses.get(404, 0)
+        succeeded = sum(n for code, n in self.statuses.items() if 200 <= code < 300)
+        if not succeeded and missing and refused + missing >= NOT_REACHED_SHARE * total:
+            return f"{missing} of {total} responses were 404 and none succeeded: the path is not served"
+        return None
 
     @property
     def exercised(self) -> bool:
-        return bool(self.response_times)
+        """Reached: answered, and not only with refusals or 404s."""
+        return self.not_reached is None
 
 
 @dataclass
@@ -56,6 +86,7 @@ class StReport:
     operations: dict[str, OperationStats] = field(default_factory=dict)
     failures: dict[tuple[str, str], FailureExample] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    network_errors: list[str] = field(default_factory=list)
     fatal: str | None = None
     finished: bool = False
     stop_reason: str = ""
@@ -108,6 +139,8 @@ def _scenario(report: StReport, body: dict[str, Any], known: frozenset[str]) -> 
         status = response.get("status_code")
         if isinstance(response.get("elapsed"), (int, float)):
             stats.response_times.append(float(response["elapsed"]))
+        if isinstance(status, int):
+            stats.statuses[status] = stats.statuses.get(status, 0) + 1
         if isinstance(status, int) and status >= 500:
             stats.server_errors += 1
         for check in checks.get(case_id, []):
@@ -156,9 +189,10 @@ def parse_ndjson(path: Path, spec_operations: Iterable[str]) -> StReport:
                 _scenario(report, body, known)
             elif name == "NonFatalError":
                 value = body.get("value") or {}
-                report.errors.append(
-                    f"{body.get('label', '')}: {value.get('type', '')}: {value.get('message', '')}"
-                )
+                text = f"{body.get('label', '')}: {value.get('type', '')}: {value.get('message', '')}"
+                report.errors.append(text)
+                if value.get("type") in NETWORK_ERRORS:
+                    report.network_errors.append(text.split("\n", 1)[0])
             elif name == "FatalError":
                 exc = body.get("exception") or {}
                 report.fatal = f"{exc.get('type', 'error')}: {exc.get('message', '')}"

@@ -152,12 +152,13 @@ def operation_records(report: StReport, selected: Sequence[str]) -> list[Record]
     for operation in selected:
         stats = report.operations.get(operation)
         if stats is None or not stats.exercised:
+            why = stats.not_reached if stats is not None else "no response received"
             records.append(
                 Record(
                     layer=LAYER,
                     check=operation,
                     status=Status.SKIPPED,
-                    message=f"{operation} was not exercised (no response received)",
+                    message=f"{operation} was not exercised ({why})",
                     tags={"operation": operation, "kind": "operation"},
                 )
             )

@@ -165,6 +165,13 @@ def check_base_path(spec: LoadedSpec, base_url: str) -> str:
     url_path = urlsplit(base_url).path.rstrip("/")
     if not url_path:
         return base_url.rstrip("/") + spec.base_path
+    paths = [op.split(" ", 1)[1] for op in spec.operations]
+    if not spec.base_path and all(p == url_path or p.startswith(url_path + "/") for p in paths):
+        raise ConfigError(
+            f"the base URL {base_url} has path {url_path!r}, and every path of the spec at {spec.source} "
+            f"already starts with it: requests would go to {url_path}{paths[0]}",
+            hint=f"give the base URL without {url_path!r}: the spec has no servers, its paths are absolute",
+        )
     if spec.base_path and url_path != spec.base_path:
         raise ConfigError(
             f"the base URL {base_url} has path {url_path!r} but the spec at {spec.source} declares base path "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from releasegate.spec import LayerSettings
 
@@ -99,6 +99,16 @@ class LoadSettings(LayerSettings):
     endpoints: list[Endpoint] = Field(default_factory=list)
     server_metrics: ServerMetrics = Field(default_factory=ServerMetrics)
     startup_timeout_s: float = Field(default=45.0, gt=0, description="Locust start-up allowance.")
+
+    @field_validator("endpoints")
+    @classmethod
+    def _some_endpoints(cls, v: list[Endpoint]) -> list[Endpoint]:
+        if not v:
+            raise ValueError(
+                "an empty list loads nothing the API serves; list the requests to send, or leave "
+                "`endpoints` out to use the environment's endpoints"
+            )
+        return v
 
 
 DEFAULT_PROFILES: dict[str, Profile] = {

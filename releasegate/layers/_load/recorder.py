@@ -12,6 +12,12 @@ A locustfile registers it by importing the public module (``import releasegate.l
   drives stages, enforces the duration and request caps, evaluates abort rules on the live
   per-second series, and writes the results file the load layer reads.
 
+The request cap (``max_requests``) is held by each process that runs users: a user stops
+before its next iteration once its process has sent its share (the cap split evenly over the
+workers), so a run sends at most the cap plus one iteration per user (one request per user
+with the generic locustfile, which is the documented margin), on top of what was already in
+flight, never the ticks' worth of requests a periodic check would let through.
+
 Without a plan, a plain ``locust -f`` run still records, and prints exact percentiles at exit.
 """
 
@@ -30,6 +36,7 @@ import gevent
 import locust.runners
 from locust import events
 from locust.env import Environment
+from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
 from releasegate.layers._load import hdr
@@ -207,6 +214,26 @@ def _iteration_rate(plan: dict[str, Any]) -> float | None:
     return float(min(rates)) if rates else None
 
 
+def _share(plan: dict[str, Any]) -> int | None:
+    """This process's part of ``max_requests``: the cap split evenly over the workers (rounded up)."""
+    cap = plan.get("profile", {}).get("max_requests")
+    if not cap:
+        return None
+    workers = max(1, int(plan.get("workers") or 0))
+    return -(-int(cap) // workers)
+
+
+def _capped(original: Any, share: int) -> Any:
+    """wait_time that stops the user before its next iteration once the process sent ``share``."""
+
+    def wait_time(user: Any) -> Any:
+        if RECORDER.total >= share:
+            raise StopUser
+        return original(user)
+
+    return wait_time
+
+
 def _on(hook: Any, listener: Callable[..., Any]) -> None:
     """Locust's EventHook.add_listener, typed."""
     hook.add_listener(listener)
@@ -224,6 +251,10 @@ def _on_init(environment: Environment, **_: Any) -> None:
         for cls in environment.user_classes:
             cls.wait_time = _paced(users / rate)
             cls.context = _with_intended(cls.context)  # type: ignore[method-assign]
+    share = _share(PLAN)
+    if share is not None and not isinstance(environment.runner, MasterRunner):
+        for cls in environment.user_classes:
+            cls.wait_time = _capped(cls.wait_time, share)
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         locust.runners.WORKER_REPORT_INTERVAL = 1.0

@@ -81,18 +81,46 @@ def health_status(payload: object) -> str | None:
     return None
 
 
-def health_outcome(path: str, probes: Sequence[Probe]) -> Outcome:
+def health_outcome(
+    path: str,
+    probes: Sequence[Probe],
+    *,
+    status: int | None = None,
+    contains: str | None = None,
+    field: str = "status",
+) -> Outcome:
+    """Pass only on what proves health: a JSON body reporting pass, or exactly what is configured."""
+    configured = status is not None or contains is not None
+
     def judge(probe: Probe) -> str | None:
         if not probe.answered:
             return _seen(probe)
-        status = health_status(probe.json())
-        if not 200 <= (probe.status or 0) < 300:
-            return f"HTTP {probe.status}" + (f" with status {status!r}" if status else "")
-        if status is not None and status.lower() not in _HEALTHY:
-            return f"status {status!r}"
+        code = probe.status or 0
+        payload = probe.json()
+        reported = payload.get(field) if isinstance(payload, dict) else None
+        said = f" with {field} {reported!r}" if isinstance(reported, str) else ""
+        if (code != status) if status is not None else not 200 <= code < 300:
+            return f"HTTP {probe.status}{said}"
+        if configured:
+            if contains is not None and contains not in probe.text:
+                return f"a body without {contains!r}"
+            return None
+        if not isinstance(payload, dict):
+            kind = probe.header("content-type") or "no content type"
+            return f"a body that is not a JSON object ({kind.split(';')[0]}): it does not report health"
+        if not isinstance(reported, str):
+            return f"JSON without a {field!r} field"
+        if reported.lower() not in _HEALTHY:
+            return f"{field} {reported!r}"
         return None
 
-    return _probe_outcome("health", "health", probes, f"GET {path} to answer 2xx reporting pass", judge)
+    if configured:
+        expected = f"GET {path} to answer {status or '2xx'}" + (
+            f" containing {contains!r}" if contains else ""
+        )
+    else:
+        expected = f"GET {path} to answer 2xx reporting pass"
+    return _probe_outcome("health", "health", probes, expected, judge)
 
 
 def _dependency_status(value: Any) -> tuple[str | None, str]:

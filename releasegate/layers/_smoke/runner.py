@@ -32,7 +32,7 @@ class PageSpec:
 class SmokeParams:
     base_url: str  # the API origin: health, version, endpoints
     web_url: str | None = None  # the frontend origin when it differs: pages, page headers, CORS
-    health_path: str = "/health"
+    health_path: str | None = "/health"  # None: the health check is switched off
     version_path: str = "/version"
     expect_version: str | None = None
     pages: Sequence[PageSpec] = ()
@@ -49,6 +49,9 @@ class SmokeParams:
     headers_path: str = "/"
     security_headers: bool = True
     noindex: bool = True
+    health_status: int | None = None
+    health_contains: str | None = None
+    health_field: str = "status"
 
 
 @dataclass
@@ -73,8 +76,9 @@ def _origin(url: str) -> str:
 def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m: None) -> SmokeRun:
     base = params.base_url
     web = params.web_url or base
+    health = {"health": ("GET", _url(base, params.health_path), params.repeats)} if params.health_path else {}
     groups: dict[str, tuple[str, str, int]] = {
-        "health": ("GET", _url(base, params.health_path), params.repeats),
+        **health,
         "version": ("GET", _url(base, params.version_path), params.repeats if params.expect_version else 1),
     }
     for page in params.pages:
@@ -105,8 +109,7 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
         redirect = _redirect_outcome(client, base) if params.https_redirect else None
         cors_outcome = _cors_outcome(client, params, web) if cors else None
 
-    outcomes: list[Outcome] = [checks.health_outcome(params.health_path, probed["health"])]
-    outcomes += checks.dependency_outcomes(probed["health"])
+    outcomes = _health_outcomes(params, probed)
     versions = checks.reported_version(probed["version"])
     if params.expect_version:
         outcomes.append(checks.version_outcome(params.version_path, probed["version"], params.expect_version))
@@ -114,7 +117,11 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
         outcomes.append(
             checks.page_outcome(page.check, page.category, probed[page.check], page.status, page.contains)
         )
-    timed = ["health", *(["version"] if params.expect_version else []), *(p.check for p in params.pages)]
+    timed = [
+        *(["health"] if params.health_path else []),
+        *(["version"] if params.expect_version else []),
+        *(p.check for p in params.pages),
+    ]
     outcomes += [checks.latency_outcome(k, probed[k], params.degraded_s, params.limit_s) for k in timed]
     https = urlsplit(base).scheme == "https"
     if header_key is not None:
@@ -139,6 +146,19 @@ def run_checks(params: SmokeParams, progress: Callable[[str], None] = lambda _m:
     return SmokeRun(outcomes, probes, versions, days)
 
 
+def _health_outcomes(params: SmokeParams, probed: Mapping[str, Sequence[Probe]]) -> list[Outcome]:
+    if not params.health_path:
+        return [Outcome("health", checks.SKIPPED, "health: switched off (health_path = false)", "health")]
+    outcome = checks.health_outcome(
+        params.health_path,
+        probed["health"],
+        status=params.health_status,
+        contains=params.health_contains,
+        field=params.health_field,
+    )
+    return [outcome, *checks.dependency_outcomes(probed["health"])]
+
+
 def _not_a_page(probe: Probe) -> str | None:
     """Why the probed URL is no page to judge page headers on (an API root answering 404), or None."""
     if not probe.answered:
@@ -157,7 +177,7 @@ def _not_a_page(probe: Probe) -> str | None:
 def _cors_outcome(client: httpx.Client, params: SmokeParams, web: str) -> Outcome:
     """The API answers the frontend's origin: a CORS preflight from ``web`` to the API is allowed."""
     origin = _origin(web)
-    path = next((p.path for p in params.pages if p.category == "endpoint"), params.health_path)
+    path = next((p.path for p in params.pages if p.category == "endpoint"), params.health_path or "/")
     url = _url(params.base_url, path)
     check = "cors: web origin"
     wanted = {"Origin": origin, "Access-Control-Request-Method": "GET"}

@@ -19,9 +19,13 @@ def smoke_run(base_url: str | None, rg_environment: Environment) -> SmokeRun:
         PageSpec(p.check_id, "endpoint", p.method, p.path, p.status, p.contains)
         for p in rg_environment.endpoints
     ]
+    health = rg_environment.health_check
     params = SmokeParams(
         base_url=base_url,
-        health_path=rg_environment.health_path,
+        health_path=health.path if health else None,
+        health_status=health.status if health else None,
+        health_contains=health.contains if health else None,
+        health_field=health.field if health else "status",
         version_path=rg_environment.version_path,
         expect_version=rg_environment.expect_version,
         pages=pages,

@@ -4,6 +4,7 @@ this repository (the embedded demo, ``releasegate init`` against a running app, 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -36,7 +37,10 @@ def _run(cmd: list[str], cwd: Path, timeout: float = 900, env: dict[str, str] | 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)], cwd=out)
+    source = tmp_path_factory.mktemp("src") / "releasegate"  # a copy: the build writes build/ beside it
+    skip = shutil.ignore_patterns(".git", ".venv", "node_modules", "reports", "build", "*.egg-info", ".*cache")
+    shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(source)], cwd=out)
     return next(out.glob("releasegate-*.whl"))
 
 

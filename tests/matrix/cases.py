@@ -19,6 +19,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -46,6 +47,9 @@ class Case:
     baseline_spec: bool = False
     checks: str | None = None  # pattern of the failing record (``check`` id) that must show the fault
     why: str = ""
+    expect: str = "NO_GO"  # or "INCONCLUSIVE": the run cannot be judged, and must say so (exit 3)
+    broken: tuple[str, ...] = ()  # layers that must end in error (an INCONCLUSIVE row)
+    interrupt_after_s: float | None = None  # Ctrl-C the run this long after it started
 
 
 # fmt: off
@@ -97,6 +101,7 @@ class Outcome:
     wall_s: float = 0.0
     run_dir: Path | None = None
     output: str = ""
+    errored: tuple[str, ...] = ()  # layers whose status was error
 
     @property
     def blocked_by(self) -> tuple[str, ...]:
@@ -116,8 +121,14 @@ class Outcome:
         ]
         if case.checks is not None and not self.evidence:
             wrong.append(f"no failing record matches {case.checks!r}")
-        if self.decision != "NO_GO" or self.exit_code != 1:
-            wrong.insert(0, f"verdict {self.decision} (exit {self.exit_code}), expected NO_GO (exit 1)")
+        expected_exit = 1 if case.expect == "NO_GO" else 3
+        if self.decision != case.expect or self.exit_code != expected_exit:
+            wrong.insert(
+                0,
+                f"verdict {self.decision} (exit {self.exit_code}), "
+                f"expected {case.expect} (exit {expected_exit})",
+            )
+        wrong += [f"layer {name} did not end in error" for name in case.broken if name not in self.errored]
         return wrong
 
 
@@ -171,7 +182,7 @@ def run_case(case: Case, report_dir: Path, *, config: Path | None = None) -> Out
     env["CI"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     started = time.monotonic()
-    returncode, output = _run_bounded(command(case, report_dir, config=config), env)
+    returncode, output = _run_bounded(command(case, report_dir, config=config), env, case.interrupt_after_s)
     wall = time.monotonic() - started
     latest = report_dir / "latest"
     run_dir = latest.resolve() if latest.exists() else None
@@ -186,22 +197,32 @@ def run_case(case: Case, report_dir: Path, *, config: Path | None = None) -> Out
             failing.setdefault(key, budget.get("message", ""))
         elif status not in ("pass", "off"):
             other.setdefault(key, f"{status} ({level})")
+    results = json.loads((run_dir / "results.json").read_text())
+    broken = [lr for lr in results.get("layers", []) if lr.get("status") == "error"]
+    errored = tuple(lr["layer"] for lr in broken)
+    reason = "; ".join(f"{lr['layer']}: {lr.get('error') or 'error'}" for lr in broken)
     return Outcome(
         case,
         returncode,
         str(verdict.get("verdict")),
         failing,
         other,
-        first_failure(run_dir, case.checks or "*").replace(str(config.parent) if config else "\0", "<work>"),
+        (reason if case.expect == "INCONCLUSIVE" else first_failure(run_dir, case.checks or "*")).replace(
+            str(config.parent) if config else "\0", "<work>"
+        ),
         wall,
         run_dir,
         output,
+        errored,
     )
 
 
-def _run_bounded(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
+def _run_bounded(
+    cmd: list[str], env: dict[str, str], interrupt_after_s: float | None = None
+) -> tuple[int, str]:
     """Run ``cmd`` in its own process group; past CASE_TIMEOUT_S the group gets SIGTERM (the CLI
-    stops the embedded target and its tools on it), then SIGKILL."""
+    stops the embedded target and its tools on it), then SIGKILL. With ``interrupt_after_s`` the
+    run gets a Ctrl-C (SIGINT) that long after it started."""
     proc = subprocess.Popen(
         cmd,
         cwd=ROOT,
@@ -211,6 +232,12 @@ def _run_bounded(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
         text=True,
         start_new_session=True,
     )
+    if interrupt_after_s is not None:
+        timer = threading.Timer(
+            interrupt_after_s, lambda: proc.poll() is None and proc.send_signal(signal.SIGINT)
+        )
+        timer.daemon = True
+        timer.start()
     try:
         out, _ = proc.communicate(timeout=CASE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -250,7 +277,9 @@ def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, 
         f"shipped in `releasegate.toml`, and {WEB_RUNS} Lighthouse run(s) per page. The test asserts",
         "that the run is NO-GO (exit 1), that the budgets the fault is meant to trip are among the",
         "failing ones, and that every other failing error-level budget is a listed consequence of",
-        "the same fault (`tests/matrix/cases.py`): no false alarm elsewhere.",
+        "the same fault (`tests/matrix/cases.py`): no false alarm elsewhere. Rows marked",
+        "INCONCLUSIVE are faults that make a run impossible to judge (the target dies, the run is",
+        "interrupted): they must end INCONCLUSIVE (exit 3) with the broken layer in error, never GO.",
         "",
         "Budgets in bold are the ones each fault is meant to trip; those after *also* are its",
         "consequences. The message is the first blocking budget's, then the layer's evidence.",
@@ -263,9 +292,12 @@ def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, 
         also = [k for k in o.blocked_by if k not in meant]
         first = (meant or also or [""])[0]
         message = o.failing[first] if first else f"{o.decision} (exit {o.exit_code})"
-        if o.evidence:
+        if o.evidence and o.case.expect != "INCONCLUSIVE":
             message += f". Evidence: {o.evidence}"
         budgets = ", ".join(f"**`{k}`**" for k in meant) or "none"
+        if o.case.expect == "INCONCLUSIVE":
+            budgets = f"**INCONCLUSIVE** (exit {o.exit_code}): {', '.join(o.errored) or 'no layer'} in error"
+            message = o.evidence or f"{o.decision} (exit {o.exit_code})"
         if also:
             budgets += "; also " + ", ".join(f"`{k}`" for k in also)
         lines.append(f"| `{o.case.fault}` | {', '.join(o.case.layers)} | {budgets} | {_cell(message)} |")

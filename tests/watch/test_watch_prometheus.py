@@ -64,7 +64,7 @@ def _config(tmp_path: Path, prom_url: str) -> Path:
         "min_requests": 50,
         "prometheus_url": prom_url,
         "selector": '{job="api"}',
-        "rate_window": "3s",
+        "rate_window": "5s",
     }
     return _write(tmp_path / "releasegate.toml", settings, BUDGETS)
 
@@ -78,6 +78,8 @@ def _release(
             deployment.deploy()  # a clean version first: the baseline window must be healthy
         time.sleep(WATCH_S + 2)
         began = deployment.deploy(faults)
+        prom.wait_for_target()  # the new version scraped: rate() has the series again
+        time.sleep(2)
         return release(config, deployment.url, tmp_path / "reports", "--deployed-at", f"{began:.3f}")
 
 
@@ -153,7 +155,7 @@ def test_a_selector_matching_no_series_is_inconclusive(
         "timeout_s": 30.0,
         "prometheus_url": prom.url,
         "selector": '{job="no-such-job"}',
-        "rate_window": "3s",
+        "rate_window": "5s",
         "auth_header_env": "WATCH_PROM_AUTH",
     }
     config = _write(tmp_path / "releasegate.toml", settings, BUDGETS)

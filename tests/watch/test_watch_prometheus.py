@@ -34,10 +34,12 @@ pytestmark = [
 ]
 
 WATCH_S = 10.0
+# A freshly started process on a busy two-core runner answers slower for a while: the latency
+# budget leaves room for that; 300 ms added by the latency fault is far beyond it.
 BUDGETS = """\
 "smoke.checks_failed" = "count == 0"
 "watch.error_rate" = "rate < 0.5%"
-"watch.latency{route:*}" = { expr = "median < baseline * 1.5 + 50ms", allow_missing = true }
+"watch.latency{route:*}" = { expr = "median < baseline * 2 + 150ms", allow_missing = true }
 """
 
 

@@ -76,6 +76,17 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--slow-mo", metavar="MS", type=int, default=0, help="slow browser actions down (e2e)"
     )
     tuning.add_argument("--profile", metavar="NAME", help="load profile from [layers.load.profiles]")
+    tuning.add_argument(
+        "--watch-duration",
+        metavar="SECONDS",
+        type=float,
+        help="how long the watch lasts (default: duration_s)",
+    )
+    tuning.add_argument(
+        "--deployed-at",
+        metavar="TIME",
+        help="when the deploy happened, ISO 8601 or epoch seconds (watch baseline; default: the run's start)",
+    )
     judging = run.add_argument_group("judging")
     judging.add_argument("--baseline", metavar="REF", help="last-pass, a run id, or median:N")
     judging.add_argument("--no-history", action="store_true", help="do not file this run in the history")
@@ -101,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(envs)
     layers = sub.add_parser("layers", help="list the layers, their stages and the metrics budgets may name")
     _add_config(layers)
-    from releasegate.commands import init, install, judge, merge, preflight, sla, slo
+    from releasegate.commands import init, install, judge, merge, preflight, sla, slo, watch
 
     init.register(sub)
     install.register(sub)
@@ -110,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     preflight.register(sub)
     slo.register(sub)
     sla.register(sub)
+    watch.register(sub)
     return parser
 
 
@@ -146,6 +158,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         from releasegate.commands.sla import run as sla_command
 
         return sla_command(args)
+    if args.command == "watch":
+        from releasegate.commands.watch import run as watch_command
+
+        return watch_command(args)
     if args.command == "run":
         from releasegate.commands.run import run_command
 

@@ -266,6 +266,10 @@ class NotifyConfig(_Strict):
         description="Where the run's report.html is published, with {run_id} for the run, e.g. "
         "https://ci.example.com/releasegate/{run_id}/report.html: the message links it.",
     )
+    pushgateway_url: str | None = Field(
+        default=None,
+        description="Push metrics.prom (the verdict as gauges) to this Pushgateway after each run.",
+    )
 
 
 def _default_environments() -> dict[str, Environment]:

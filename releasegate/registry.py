@@ -30,6 +30,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("e2e", "releasegate.layers.e2e", default_stages=("pre-deploy", "post-deploy")),
     Entry("load", "releasegate.layers.load"),
     Entry("web", "releasegate.layers.web"),
+    Entry("watch", "releasegate.layers.watch", default_stages=("post-deploy",)),
     Entry("preflight", "releasegate.layers.preflight", in_stages=False, default_stages=()),
 )
 

@@ -18,7 +18,9 @@ Units: durations are stored in seconds (unit ``"s"``), sizes in bytes (``"B"``),
 shares as fractions 0..1 (``"ratio"``), plain numbers with unit ``""``.
 
 Large trends (load) may be pre-binned: ``buckets`` holds ``(value, count)`` pairs from an
-HDR histogram (3 significant figures) instead of raw ``values``. ``timeline`` optionally
+HDR histogram (3 significant figures) instead of raw ``values``. A layer that measures a
+"before" window itself (the post-deploy watch) puts it in ``baseline_samples``: the same
+metrics, which a budget's ``baseline`` operand reads before any earlier run. ``timeline`` optionally
 holds per-second points so gates can evaluate a sustained breach (``window``).
 
 A whole run is a :class:`RunResult`: :class:`RunInfo` plus one LayerResult per layer. It is
@@ -157,6 +159,11 @@ class LayerResult(_Model):
     records: list[Record] = Field(default_factory=list)
     samples: list[Samples] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list, description="The causes behind failing records.")
+    baseline_samples: list[Samples] = Field(
+        default_factory=list,
+        description="The same metrics measured by the layer itself over a window before the change "
+        "(e.g. before a deploy); budgets' `baseline` reads these first.",
+    )
     error: str | None = Field(default=None, description="Why the layer's data cannot be trusted.")
     aborted: str | None = Field(default=None, description="Why and when the layer stopped early.")
     meta: dict[str, Any] = Field(

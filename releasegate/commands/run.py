@@ -6,8 +6,10 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -100,7 +102,33 @@ def _shard(text: str | None) -> tuple[int, int] | None:
     return index, total
 
 
+def deployed_at(text: str | None, now: float | None = None) -> float:
+    """``--deployed-at`` (ISO 8601 or epoch seconds) as epoch seconds; the run's start without it."""
+    if not text:
+        return time.time() if now is None else now
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--deployed-at {text!r} is neither ISO 8601 nor epoch seconds",
+            hint="e.g. --deployed-at 2026-12-01T09:30:00Z or --deployed-at 1796117400",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
 def options_from_args(args: argparse.Namespace, settings: RunSettings) -> RunOptions:
+    extra: dict[str, Any] = {"baseline": args.baseline, "history": not args.no_history}
+    if getattr(args, "watch_duration", None) is not None:
+        if args.watch_duration <= 0:
+            raise UsageError(f"--watch-duration {args.watch_duration:g} must be above 0 seconds")
+        extra["watch_duration"] = args.watch_duration
+    extra["deployed_at"] = deployed_at(getattr(args, "deployed_at", None))
     return RunOptions(
         allow_production=args.allow_production,
         allow_production_load=args.allow_production_load,
@@ -111,7 +139,7 @@ def options_from_args(args: argparse.Namespace, settings: RunSettings) -> RunOpt
         headed=args.headed,
         slow_mo_ms=args.slow_mo,
         load_profile=args.profile,
-        extra={"baseline": args.baseline, "history": not args.no_history},
+        extra=extra,
     )
 
 

@@ -12,6 +12,10 @@ reported, adds a synthetic ``<layer>.layer_status`` record (error level, inconcl
 crashed layer is never a pass even without budgets; an aborted layer adds
 ``<layer>.aborted`` (error level, fail). A run where no budget applied at all is
 INCONCLUSIVE: nothing was judged.
+
+``baseline`` in an expression is the same aggregation over the baseline's samples: a layer's
+own ``baseline_samples`` (a window it measured before the change, e.g. before a deploy) when it
+has them for the key, else the baseline run(s).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from releasegate.gates.expand import expand
 from releasegate.gates.messages import observation, relative, subject
 from releasegate.gates.model import BudgetStatus, BudgetVerdict, ComparisonResult, Regression, Verdict
 from releasegate.gates.nodes import Arith, BaselineRef, Comparison, Expr, Operand, Quantity
-from releasegate.gates.regress import Baseline, BaselineRuns, baseline_series, regression
+from releasegate.gates.regress import Baseline, BaselineRuns, baseline_series, own_baseline, regression
 from releasegate.gates.stats import RegressionPolicy
 from releasegate.gates.units import fmt_value
 from releasegate.results import LayerResult, LayerStatus, MetricKind, RunResult, Samples
@@ -117,12 +121,13 @@ def _judge_one(
     n = agg.observations(series)
     if n == 0 or n < b.min_samples:
         return _missing(b, layer, n)
-    base_series = baseline_series(baseline, b)
+    base_series = own_baseline(layer, b) or baseline_series(baseline, b)
     judged = _comparisons(b, series, layer.duration_s, base_series)
     if b.window_s is not None and judged.outcome is not None:
         judged = _with_window(b, series, judged)
     moved = None
-    if baseline is not None and b.metric_spec.kind is MetricKind.TREND and judged.unit == "s" and base_series:
+    compared = baseline is not None or bool(layer.baseline_samples)
+    if compared and b.metric_spec.kind is MetricKind.TREND and judged.unit == "s" and base_series:
         moved = regression(b, series, base_series, policy)
     status, message = _status(b, judged, moved)
     deciding = judged.deciding

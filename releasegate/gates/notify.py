@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -130,6 +130,37 @@ def post_summary(
     """POST the summary; httpx.HTTPError when the webhook cannot be reached or refuses it."""
     response = httpx.post(url, json=payload(verdict, run, report_url=report_url), timeout=timeout_s)
     response.raise_for_status()
+
+
+PUSH_TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def push_metrics(config: Config, text: str, run: RunResult, *, timeout_s: float = 10.0) -> str | None:
+    """PUT ``metrics.prom`` to ``[notify] pushgateway_url`` (grouped by job, environment and
+    stage, replacing that group); a note saying what happened, or None when not configured."""
+    url = config.notify.pushgateway_url
+    if not url:
+        return None
+    group = "/".join(
+        f"{name}/{quote(value, safe='')}"
+        for name, value in (
+            ("job", "releasegate"),
+            ("environment", run.info.environment),
+            ("stage", run.info.stage),
+        )
+    )
+    target = url.rstrip("/") + "/metrics/" + group
+    shown = _safe_url(url)
+    try:
+        response = httpx.put(
+            target, content=text.encode(), headers={"Content-Type": PUSH_TEXT_FORMAT}, timeout=timeout_s
+        )
+        response.raise_for_status()
+    except httpx.HTTPStatusError as exc:
+        return f"push of metrics.prom to the Pushgateway at {shown} failed: HTTP {exc.response.status_code}"
+    except httpx.HTTPError as exc:
+        return f"push of metrics.prom to the Pushgateway at {shown} failed: {type(exc).__name__}"
+    return f"metrics.prom pushed to the Pushgateway at {shown}"
 
 
 def notify_from_config(

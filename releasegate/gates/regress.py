@@ -16,7 +16,7 @@ from releasegate.gates.messages import subject
 from releasegate.gates.model import Regression
 from releasegate.gates.stats import RegressionPolicy, compare, representative
 from releasegate.gates.units import fmt_value
-from releasegate.results import LayerStatus, RunResult, Samples
+from releasegate.results import LayerResult, LayerStatus, RunResult, Samples
 
 __all__ = ["Baseline", "BaselineRuns", "baseline_series", "regression"]
 
@@ -30,6 +30,12 @@ class BaselineRuns:
 
 
 Baseline = RunResult | BaselineRuns
+
+
+def own_baseline(layer: LayerResult, b: BudgetSpec) -> list[list[Samples]] | None:
+    """The layer's own before-window (``LayerResult.baseline_samples``) for ``b``, when it has one."""
+    found = [s for s in layer.baseline_samples if s.metric == b.metric and agg.matches(s.tags, b.selector)]
+    return [found] if agg.observations(found) else None
 
 
 def baseline_series(baseline: Baseline | None, b: BudgetSpec) -> list[list[Samples]] | None:

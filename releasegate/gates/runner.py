@@ -13,17 +13,18 @@ from releasegate.gates.budgets import BudgetSet, validate_budgets
 from releasegate.gates.evaluate import judge
 from releasegate.gates.history import History
 from releasegate.gates.model import Verdict
-from releasegate.gates.notify import notify_from_config
+from releasegate.gates.notify import notify_from_config, push_metrics
 from releasegate.gates.regress import Baseline
 from releasegate.gates.reports.html import render_html
 from releasegate.gates.reports.jsonout import render_json
 from releasegate.gates.reports.junit import render_junit
 from releasegate.gates.reports.markdown import render_markdown
+from releasegate.gates.reports.openmetrics import render_openmetrics
 from releasegate.gates.slo import Event, attach_slo, run_events
 from releasegate.results import RunResult
 from releasegate.spec import LayerSpec
 
-REPORTS = ("report.html", "summary.md", "junit.xml", "verdict.json")
+REPORTS = ("report.html", "summary.md", "junit.xml", "verdict.json", "metrics.prom")
 
 
 def load_run(run_dir: Path) -> RunResult:
@@ -74,7 +75,7 @@ def run_gates(
         chosen: Baseline | None = None
         if baseline is not None and history is not None:
             chosen = resolve_baseline(baseline, run, history)
-        elif budgets.uses_baseline and history is not None:
+        elif needs_baseline_run(budgets, run) and history is not None:
             try:
                 chosen = resolve_baseline("last-pass", run, history)
             except UsageError as exc:
@@ -90,6 +91,9 @@ def run_gates(
         note = notify_from_config(config, verdict, run, environ)
         if note:
             verdict.notes.append(note)
+        pushed = push_metrics(config, render_openmetrics(verdict, judged), judged)
+        if pushed:
+            verdict.notes.append(pushed)
         write_reports(run_dir, verdict, judged, availability=_availability(events))
         if record_history and history is not None:
             history.record(run, verdict)
@@ -97,6 +101,22 @@ def run_gates(
         if history is not None:
             history.close()
     return verdict
+
+
+def needs_baseline_run(budgets: BudgetSet, run: RunResult) -> bool:
+    """Whether a budget of a layer in ``run`` names ``baseline`` that only an earlier run can give:
+    budgets of layers not in the run, and of layers carrying their own before-window
+    (``baseline_samples``), need none."""
+    for b in budgets:
+        if not b.uses_baseline:
+            continue
+        layer = run.layer(b.layer)
+        if layer is None and b.layer not in run.info.layers:
+            continue
+        if layer is not None and layer.baseline_samples:
+            continue
+        return True
+    return False
 
 
 def write_reports(
@@ -112,6 +132,7 @@ def write_reports(
         "summary.md": render_markdown(verdict),
         "junit.xml": render_junit(verdict),
         "verdict.json": render_json(verdict),
+        "metrics.prom": render_openmetrics(verdict, run),
     }
     paths = {}
     for name, text in rendered.items():

@@ -127,9 +127,9 @@ def test_html_report_orders_verdict_problems_then_passed(verdict):
     assert "<pre><code>python -m pytest suites/e2e -k saves_a_prompt --headed</code></pre>" in html
 
 
-def test_write_reports_writes_all_four(tmp_path, verdict):
+def test_write_reports_writes_all_five(tmp_path, verdict):
     paths = write_reports(tmp_path / "run", verdict, scenario_run())
-    assert sorted(paths) == ["junit.xml", "report.html", "summary.md", "verdict.json"]
+    assert sorted(paths) == ["junit.xml", "metrics.prom", "report.html", "summary.md", "verdict.json"]
     assert all(p.stat().st_size > 100 for p in paths.values())
 
 

@@ -66,6 +66,15 @@ def test_errors_turn_a_share_of_api_responses_into_500s(faulty: FaultClient) -> 
     assert failed.headers["x-frame-options"] == "DENY"
 
 
+def test_errors_on_one_route_leave_the_others_alone(faulty: FaultClient) -> None:
+    client = faulty("errors:/api/tags=50%")
+    statuses = [client.get("/api/tags").status_code for _ in range(20)]
+    assert statuses.count(500) == 10
+    assert all(client.get("/api/prompts?limit=1").status_code == 200 for _ in range(10))
+    metrics = client.get("/metrics").text
+    assert 'http_requests_total{method="GET",route="/api/tags",status="500"} 10' in metrics
+
+
 def test_schema_drift_returns_like_count_as_a_string(faulty: FaultClient) -> None:
     client = faulty("schema-drift")
     item = client.get("/api/prompts?limit=1").json()["items"][0]

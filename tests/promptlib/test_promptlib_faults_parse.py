@@ -30,6 +30,13 @@ def test_error_rate(raw: str, rate: float) -> None:
     assert parse_faults(raw).error_rate == pytest.approx(rate)
 
 
+def test_errors_on_one_route() -> None:
+    faults = parse_faults("errors:/api/tags=20%")
+    assert (faults.error_rate, faults.error_route) == (pytest.approx(0.2), "/api/tags")
+    assert faults.on("errors")
+    assert parse_faults("errors=2%").error_route is None
+
+
 def test_latency_route_matching() -> None:
     fault = LatencyFault(0.1, "/api/prompts")
     assert fault.applies_to("/api/prompts")
@@ -79,7 +86,8 @@ def test_schema_drift_and_breaking_change_are_refused_together(raw: str | list[s
         ("errors=150%", "at most 100%"),
         ("errors=lots", "error rate must look like"),
         ("js-error=1", "takes no parameter"),
-        ("errors:/api=2%", "only latency takes a route"),
+        ("js-error:/api=1", "only latency and errors take a route"),
+        ("errors:api=2%", "must start with '/'"),
         ("latency:api=1s", "must start with '/'"),
     ],
 )

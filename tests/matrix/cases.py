@@ -50,6 +50,11 @@ class Case:
     expect: str = "NO_GO"  # or "INCONCLUSIVE": the run cannot be judged, and must say so (exit 3)
     broken: tuple[str, ...] = ()  # layers that must end in error (an INCONCLUSIVE row)
     interrupt_after_s: float | None = None  # Ctrl-C the run this long after it started
+    label: str = ""  # the row's name when it seeds no fault
+
+    @property
+    def name(self) -> str:
+        return self.label or self.fault
 
 
 # fmt: off
@@ -82,6 +87,12 @@ FAULTS: tuple[Case, ...] = (
          why="/explore loads a multi-megabyte image and a render-blocking script"),
     Case("layout-shift", ("web",), ("web.cumulative_layout_shift*",), ("web.score*",),
          why="a late banner pushes the content down after first paint"),
+    Case("rate-limit=5/s", ("load",), ("load.http_req_failed*",), ("load.aborted", "load.achieved_rate*"),
+         why="a rate-limited backend answers 429 to most requests"),
+    Case("dies-after=60", ("contract",), expect="INCONCLUSIVE", broken=("contract",),
+         why="the target dies during the contract run"),
+    Case("", ("load",), expect="INCONCLUSIVE", broken=("load",), interrupt_after_s=8.0,
+         label="Ctrl-C during load", why="the run is interrupted (Ctrl-C) while the load layer runs"),
 )
 # fmt: on
 
@@ -300,7 +311,7 @@ def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, 
             message = o.evidence or f"{o.decision} (exit {o.exit_code})"
         if also:
             budgets += "; also " + ", ".join(f"`{k}`" for k in also)
-        lines.append(f"| `{o.case.fault}` | {', '.join(o.case.layers)} | {budgets} | {_cell(message)} |")
+        lines.append(f"| `{o.case.name}` | {', '.join(o.case.layers)} | {budgets} | {_cell(message)} |")
     for fault, reason in skipped.items():
         lines.append(f"| `{fault}` | | not run | {_cell(reason)} |")
     lines += [
@@ -324,5 +335,5 @@ def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, 
         "| fault | wall time |",
         "| --- | --- |",
     ]
-    lines += [f"| `{o.case.fault}` | {o.wall_s:.0f} s |" for o in outcomes]
+    lines += [f"| `{o.case.name}` | {o.wall_s:.0f} s |" for o in outcomes]
     return "\n".join(lines) + "\n"

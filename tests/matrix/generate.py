@@ -52,18 +52,18 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         configs = matrix_configs(work)
         for i, case in enumerate(FAULTS):
-            if only is not None and case.fault not in only:
+            if only is not None and case.name not in only:
                 continue
             absent = [n for n in case.layers if n not in present]
             if absent:
-                skipped[case.fault] = f"layer module(s) {', '.join(absent)} not in this build"
-                print(f"{case.fault:26} skipped: {skipped[case.fault]}", flush=True)
+                skipped[case.name] = f"layer module(s) {', '.join(absent)} not in this build"
+                print(f"{case.name:26} skipped: {skipped[case.name]}", flush=True)
                 continue
             outcome = run_case(case, work / f"fault-{i}", config=config_for(case, configs))
             outcomes.append(outcome)
             problems = outcome.problems()
             ok &= not problems
-            _line(case.fault, outcome, problems)
+            _line(case.name, outcome, problems)
         if only is None:
             for i in range(CLEAN_REPEATS):
                 clean.append(run_case(CLEAN_CHEAP, work / f"clean-{i}", config=configs["matrix"]))

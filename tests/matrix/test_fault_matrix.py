@@ -47,7 +47,7 @@ def collected() -> Iterator[Collected]:
     box = Collected()
     yield box
     if os.environ.get(WRITE_ENV) == "1":
-        ordered = [box.faults[c.fault] for c in FAULTS if c.fault in box.faults]
+        ordered = [box.faults[c.name] for c in FAULTS if c.name in box.faults]
         DOC.write_text(
             render(ordered, box.clean, skipped=box.skipped, total_s=time.monotonic() - box.started)
         )
@@ -67,17 +67,17 @@ def explain(outcome: Outcome) -> str:
     )
 
 
-@pytest.mark.parametrize("case", FAULTS, ids=[c.fault for c in FAULTS])
+@pytest.mark.parametrize("case", FAULTS, ids=[c.name for c in FAULTS])
 def test_fault_is_blocked_by_its_budget(
     case: Case, collected: Collected, configs: dict[str, Path], tmp_path: Path
 ) -> None:
     absent = [name for name in case.layers if name not in available()]
     if absent:
         reason = f"layer module(s) {', '.join(absent)} not in this build (releasegate.layers.available())"
-        collected.skipped[case.fault] = reason
+        collected.skipped[case.name] = reason
         pytest.fail(reason)
     outcome = run_case(case, tmp_path / "reports", config=config_for(case, configs))
-    collected.faults[case.fault] = outcome
+    collected.faults[case.name] = outcome
     assert not outcome.problems(), explain(outcome)
 
 

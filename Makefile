@@ -31,10 +31,10 @@ deps: python-deps system-deps node-deps
 
 python-deps: $(PY_STAMP)
 
-$(PY_STAMP): pyproject.toml
+$(PY_STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'httpbin>=0.10.4'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt 'httpbin>=0.10.4'
 	@touch $@
 
 system-deps:

@@ -24,6 +24,7 @@ from releasegate.layers._web.aggregate import (
     unstable_metrics,
 )
 from releasegate.layers._web.settings import Page, WebSettings
+from releasegate.nodetools import NodeToolsError, ensure_web_tools
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Samples
 from releasegate.spec import LayerContext
 
@@ -32,7 +33,7 @@ __all__ = ["PageOutcome", "Prepared", "RunFn", "judge", "launchers", "measure_pa
 RunFn = Callable[[runner.RunRequest], runner.RunOutput]
 
 _MIN_RUN_S = 10.0  # below this much time left, a run is not started
-_NPM_HINT = "run `npm ci` in the project root (or `make deps`), or set lighthouse in [layers.web]"
+_NPM_HINT = "run `releasegate install web` (or `npm ci` in a checkout), or set lighthouse in [layers.web]"
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,13 @@ def lighthouse_bin(settings: WebSettings) -> str:
         if not Path(found).is_file():
             raise LayerError("web", f"lighthouse = {settings.lighthouse!r} does not exist", hint=_NPM_HINT)
         return found
-    roots = [Path(__file__).resolve().parents[3], Path.cwd()]
-    for root in roots:
-        candidate = root / "node_modules" / ".bin" / "lighthouse"
-        if candidate.is_file():
-            return str(candidate)
-    on_path = shutil.which("lighthouse")
-    if on_path:
-        return on_path
-    raise LayerError("web", "Lighthouse is not installed (no node_modules/.bin/lighthouse)", hint=_NPM_HINT)
+    # a checkout's node_modules, the working directory's, else the per-user cache (installed
+    # from the pinned lockfile on first use: releasegate.nodetools)
+    try:
+        folder = ensure_web_tools()
+    except NodeToolsError as exc:
+        raise LayerError("web", exc.message, hint=exc.hint or _NPM_HINT) from None
+    return str(folder / "node_modules" / ".bin" / "lighthouse")
 
 
 def resident_tool(settings: WebSettings, binary: str, chrome_path: str) -> resident.ResidentTool | None:

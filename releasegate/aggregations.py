@@ -26,10 +26,11 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from releasegate.results import MetricKind
 
-__all__ = ["OPERATORS", "Weighted", "holds", "parse_aggregation", "percentile", "stats", "weighted"]
+__all__ = ["OPERATORS", "Breach", "Weighted", "holds", "parse_aggregation", "percentile", "stats", "weighted"]
 
 Weighted = list[tuple[float, float]]
 
@@ -102,3 +103,27 @@ def stats(name: str, arg: float | None, pairs: Weighted, kind: MetricKind) -> fl
             return sum(w for v, w in pairs if v != 0)
         return total
     raise ValueError(f"no aggregation {name!r}")
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A live abort rule broken over its window: the sentence ``LayerResult.aborted`` carries."""
+
+    key: str
+    expr: str
+    observed: float
+    at_s: float
+    window_s: float
+    during: str = ""  # e.g. " of the watch": what ``at_s`` counts from, when not the layer's start
+
+    def sentence(self) -> str:
+        return (
+            f"aborted at t={self.at_s:.0f}s{self.during}: budget {self.key} '{self.expr}' broken over the "
+            f"last {self.window_s:g}s (observed {_fmt(self.observed)})"
+        )
+
+
+def _fmt(value: float) -> str:
+    if math.isfinite(value) and 0 <= value < 10:
+        return f"{value:.4g}"
+    return f"{value:g}"

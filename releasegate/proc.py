@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 __all__ = ["interrupted", "interruptible", "interrupts", "stop_group"]
 
@@ -72,3 +73,35 @@ def stop_group(
     for proc in group:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=1.0)
+
+
+def pids_with(marker: bytes, *, whole_arg: bool = False) -> list[int]:
+    """Processes whose command line holds ``marker`` (as one whole argument with ``whole_arg``)."""
+    found = []
+    me = os.getpid()
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        held = marker in cmdline.split(b"\0") if whole_arg else marker in cmdline
+        if held and int(entry.name) != me:
+            found.append(int(entry.name))
+    return found
+
+
+def sweep(marker: bytes, *, whole_arg: bool = False, settle_s: float = 5.0) -> None:
+    """SIGKILL every process naming ``marker`` (a browser's profile directory, a scratch folder),
+    sweeping until a sweep finds none: a browser caught starting up may still spawn helpers, and a
+    killed process stays visible until it has exited. Bounded by ``settle_s``."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        found = pids_with(marker, whole_arg=whole_arg)
+        if not found:
+            return
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)

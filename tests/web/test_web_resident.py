@@ -14,8 +14,9 @@ import pytest
 
 from releasegate import proc
 from releasegate.browser import HEADLESS_FLAGS, find_chromium
-from releasegate.layers._web.resident import Resident, ResidentTool, _pids_naming
+from releasegate.layers._web.resident import Resident, ResidentTool
 from releasegate.layers._web.runner import RunRequest
+from releasegate.proc import pids_with as _pids_naming
 from tests.web.support import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

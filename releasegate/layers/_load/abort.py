@@ -20,7 +20,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from releasegate.aggregations import OPERATORS, parse_aggregation, stats, weighted
+from releasegate.aggregations import OPERATORS, Breach, parse_aggregation, stats, weighted
 from releasegate.layers._load import hdr
 from releasegate.results import MetricKind
 
@@ -125,27 +125,6 @@ def observe(rule: Rule, window: Sequence[Second]) -> float | None:
     name, arg = parse_aggregation(rule.aggregation)
     # the same aggregation the verdict applies after the run, over the same HDR buckets
     return stats(name, arg, weighted((), hdr.buckets_s(merged)), MetricKind.TREND)
-
-
-@dataclass(frozen=True)
-class Breach:
-    key: str
-    expr: str
-    observed: float
-    at_s: float
-    window_s: float
-
-    def sentence(self) -> str:
-        return (
-            f"aborted at t={self.at_s:.0f}s: budget {self.key} '{self.expr}' broken over the last "
-            f"{self.window_s:g}s (observed {_fmt(self.observed)})"
-        )
-
-
-def _fmt(value: float) -> str:
-    if math.isfinite(value) and 0 <= value < 10:
-        return f"{value:.4g}"
-    return f"{value:g}"
 
 
 def evaluate(rules: Sequence[Rule], series: Mapping[int, Second], now_s: int) -> Breach | None:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from releasegate.aggregations import OPERATORS, Weighted, holds, parse_aggregation, stats, weighted
+from releasegate.aggregations import OPERATORS, Breach, Weighted, holds, parse_aggregation, stats, weighted
 from releasegate.layers._watch.series import Tick
 from releasegate.results import MetricKind
 from releasegate.spec import AbortRule
@@ -46,21 +45,6 @@ def check_supported(rule: AbortRule) -> str | None:
     if bad:
         return f"abort rule {rule.key!r}: only the route tag is known live, not {', '.join(bad)}"
     return None
-
-
-@dataclass(frozen=True)
-class Breach:
-    key: str
-    expr: str
-    observed: float
-    at_s: float
-    window_s: float
-
-    def sentence(self) -> str:
-        return (
-            f"aborted at t={self.at_s:.0f}s of the watch: budget {self.key} '{self.expr}' broken over the "
-            f"last {self.window_s:g}s (observed {self.observed:.4g})"
-        )
 
 
 def observe(rule: AbortRule, ticks: Sequence[Tick], routes: Sequence[str]) -> float | None:
@@ -113,5 +97,5 @@ def evaluate(rules: Sequence[AbortRule], ticks: Sequence[Tick], t0: float) -> Br
         for key, routes in _groups(rule, window):
             value = observe(rule, window, routes)
             if value is not None and not holds(value, rule.op, rule.threshold):
-                return Breach(key, rule.expr, value, elapsed, rule.window_s)
+                return Breach(key, rule.expr, value, elapsed, rule.window_s, during=" of the watch")
     return None

@@ -42,7 +42,7 @@ from typing import IO, Any
 
 from releasegate.layers._web import runner
 from releasegate.layers._web.runner import RunOutput, RunRequest
-from releasegate.proc import interrupts
+from releasegate.proc import interrupts, sweep
 from releasegate.redact import redact
 
 __all__ = ["SCRIPT", "SKIPPED_AUDITS", "Resident", "ResidentTool"]
@@ -125,7 +125,7 @@ class _Proc:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signal.SIGKILL)
         runner._kill_browsers(self.profile)
-        _kill_naming(str(self.scratch).encode())  # Chrome's helpers (crashpad, ...) name only the profile
+        sweep(str(self.scratch).encode())  # Chrome's helpers (crashpad, ...) name only the profile
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=5)
         for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
@@ -321,35 +321,6 @@ class Resident:
 
 
 _TIMEOUT = object()
-
-
-def _kill_naming(marker: bytes, settle_s: float = 5.0) -> None:
-    """Kill every process whose command line mentions ``marker`` (this runner's scratch directory),
-    sweeping until none is left (bounded by ``settle_s``)."""
-    deadline = time.monotonic() + settle_s
-    me = os.getpid()
-    while True:
-        found = [pid for pid in _pids_naming(marker) if pid != me]
-        if not found:
-            return
-        for pid in found:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        if time.monotonic() > deadline:
-            return
-        time.sleep(0.05)
-
-
-def _pids_naming(marker: bytes) -> list[int]:
-    found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 class _Stopped(KeyboardInterrupt):

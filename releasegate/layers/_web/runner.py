@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from releasegate.proc import pids_with, sweep
 from releasegate.redact import all_forms, mask, redact
 
 FailureKind = Literal["timeout", "browser", "http", "lighthouse"]
@@ -199,30 +200,11 @@ def _kill_browsers(profile: Path, settle_s: float = 5.0) -> None:
     Sweeps until a sweep finds none: a browser caught starting up may still spawn helpers, and a
     killed process stays visible until it has exited. Bounded by ``settle_s``.
     """
-    marker = f"--user-data-dir={profile}".encode()
-    deadline = time.monotonic() + settle_s
-    while True:
-        found = _pids_with_arg(marker)
-        if not found:
-            return
-        for pid in found:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        if time.monotonic() > deadline:
-            return
-        time.sleep(0.05)
+    sweep(f"--user-data-dir={profile}".encode(), whole_arg=True, settle_s=settle_s)
 
 
 def _pids_with_arg(arg: bytes) -> list[int]:
-    found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if arg in cmdline.split(b"\0"):
-            found.append(int(entry.name))
-    return found
+    return pids_with(arg, whole_arg=True)
 
 
 def scrub(paths: Iterable[Path], secrets: Sequence[str]) -> None:

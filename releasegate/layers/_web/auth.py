@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from releasegate.auth import LoginFailed, MissingCredential, login, refusal_hint
+from releasegate.auth import LoginFailed, MissingCredential, expand, login, refusal_hint
 from releasegate.config import LoginFlow
 from releasegate.errors import LayerError
 from releasegate.layers._web.settings import WebSettings
@@ -20,6 +20,7 @@ class Credentials:
     private: Mapping[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
     missing: str | None = None  # why pages with auth = true cannot be signed in
+    storage: tuple[tuple[str, str, str], ...] = ()  # (area, key, value) for pages with auth = true
 
     def headers_for(self, auth: bool) -> dict[str, str]:
         return {**self.common, **self.private} if auth else dict(self.common)
@@ -40,19 +41,37 @@ def resolve(
             secrets += [value, *(part.split("=", 1)[-1].strip() for part in value.split(";"))]
         else:
             missing.append(f"environment variable {settings.cookie_env} (cookie_env) is not set")
-    if settings.session_cookie:
+    token: str | None = None
+    if settings.session_cookie or settings.storage:
         token, creds = _token(ctx, env)
         secrets += creds
+    storage: list[tuple[str, str, str]] = []
+    for area, item in settings.storage.items():
+        value = item.get("value", "")
+        if "${token}" in value:
+            if not token:
+                missing.append("storage uses ${token} but the environment has no [auth] token_env or login")
+                continue
+            value = value.replace("${token}", token)
+        try:
+            value = str(expand(value, env, f"[layers.web] storage.{area}"))
+        except MissingCredential as exc:
+            missing.append(str(exc))
+            continue
+        storage.append((area, item.get("key", ""), value))
+        secrets.append(value)
+    if settings.session_cookie:
         if token:
             cookies.append(f"{settings.session_cookie}={token}")
             secrets.append(token)
         else:
             missing.append("session_cookie is set but the environment has no [auth] token_env or login")
-    if not settings.cookie_env and not settings.session_cookie:
-        missing.append("no credentials configured: set cookie_env or session_cookie in [layers.web]")
+    if not settings.cookie_env and not settings.session_cookie and not settings.storage:
+        missing.append("no credentials configured: set cookie_env, session_cookie or storage in [layers.web]")
     private = {"Cookie": "; ".join(cookies)} if cookies else {}
     kept = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
-    return Credentials(common, private, kept, None if cookies else "; ".join(missing))
+    signed_in = bool(cookies or storage) and not (settings.storage and len(storage) < len(settings.storage))
+    return Credentials(common, private, kept, None if signed_in else "; ".join(missing), tuple(storage))
 
 
 def _token(ctx: LayerContext, env: Mapping[str, str]) -> tuple[str | None, list[str]]:

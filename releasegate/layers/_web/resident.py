@@ -267,6 +267,7 @@ class Resident:
                 "url": request.url,
                 "preset": request.preset,
                 "headers": dict(request.headers),
+                "storage": [{"area": a, "key": k, "value": v} for a, k, v in request.storage],
                 "outBase": str(request.out_base),
                 "skipAudits": list(self.skip_audits),
             }

@@ -119,12 +119,24 @@ async function runOne(req) {
     disableFullPageScreenshot: true,
     extraHeaders: req.headers && Object.keys(req.headers).length ? req.headers : undefined,
     skipAudits: req.skipAudits && req.skipAudits.length ? req.skipAudits : undefined,
+    // a signed-in single-page app keeps its token in Web Storage: set it below, and keep it
+    disableStorageReset: req.storage && req.storage.length ? true : undefined,
   };
   for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];
   const resolvedConfig = await resolvedConfigFor(req.preset, flags);
   const context = await browser.createBrowserContext();
   try {
     const page = await context.newPage();
+    if (req.storage && req.storage.length) {
+      // the page's origin first (storage belongs to an origin), then the values, in a context
+      // of its own: the next run starts without them
+      await page.goto(new URL(req.url).origin + '/', {waitUntil: 'domcontentloaded'});
+      await page.evaluate((items) => {
+        for (const item of items) {
+          (item.area === 'sessionStorage' ? sessionStorage : localStorage).setItem(item.key, item.value);
+        }
+      }, req.storage);
+    }
     const result = await navigation(page, req.url, resolvedConfig);
     if (!result) throw new Error('Lighthouse returned no result');
     const jsonPath = `${req.outBase}.report.json`;

@@ -44,6 +44,7 @@ class RunRequest:
     out_base: Path  # reports land at <out_base>.report.json / .report.html
     headers: Mapping[str, str]
     timeout_s: float
+    storage: tuple[tuple[str, str, str], ...] = ()  # (area, key, value) set before the page loads
 
 
 @dataclass(frozen=True)

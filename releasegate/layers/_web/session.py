@@ -174,6 +174,13 @@ def prepare(
     if rc is not None and notes:
         rc = dataclasses.replace(rc, notes=tuple(notes))
     tool = resident_tool(settings, binary, browser.path)
+    if settings.storage and tool is None:
+        raise LayerError(
+            "web",
+            "[layers.web] storage needs the pinned Lighthouse's resident runner (it sets Web Storage "
+            "before the page loads), not a lighthouse command of your own",
+            hint="drop [layers.web] lighthouse, or sign pages in with cookie_env / session_cookie",
+        )
     version = (_package_version(tool.lighthouse_dir) if tool else None) or _version(binary)
     return Prepared(
         tool=runner.Tool(binary, browser.path, HEADLESS_FLAGS),
@@ -263,7 +270,9 @@ def measure_page(
     if page.auth and creds.missing:
         outcome.errors.append(f"the page needs a signed-in session but {creds.missing}")
         return outcome
-    job = _PageJob(ctx, settings, prepared, outcome, ctx.artifact_dir / preset / page_slug(page.path), run)
+    job = _PageJob(
+        ctx, settings, prepared, outcome, ctx.artifact_dir / preset / page_slug(page.path), run, page.auth
+    )
     headers = creds.headers_for(page.auth)
     for index in range(1, settings.runs + 1):
         remaining = ctx.remaining_s()
@@ -284,6 +293,7 @@ class _PageJob:
     outcome: PageOutcome
     folder: Path
     launch: RunFn
+    page_auth: bool = False
 
     def run(self, index: int, headers: dict[str, str], timeout: float) -> bool:
         """Run (and retry) one Lighthouse run; True when the page is hopeless and later runs are skipped."""
@@ -291,7 +301,10 @@ class _PageJob:
         label = f"{outcome.preset} {outcome.page} run {index}/{settings.runs}"
         for attempt in range(settings.retries + 1):
             name = f"run-{index}" if attempt == 0 else f"run-{index}-retry-{attempt}"
-            request = runner.RunRequest(outcome.url, outcome.preset, self.folder / name, headers, timeout)
+            storage = self.prepared.credentials.storage if self.page_auth else ()
+            request = runner.RunRequest(
+                outcome.url, outcome.preset, self.folder / name, headers, timeout, storage
+            )
             out = self.launch(request)
             outcome.duration_s += out.duration_s
             outcome.artifacts += [self.ctx.rel(p) for p in (out.json_path, out.html_path) if p is not None]

@@ -64,6 +64,11 @@ class WebSettings(LayerSettings):
         default=None,
         description="Cookie name carrying the token from the environment's [auth] (token_env or login).",
     )
+    storage: dict[Literal["localStorage", "sessionStorage"], dict[str, str]] = Field(
+        default_factory=dict,
+        description='Web Storage set before pages with auth = true load: { localStorage = { key = "token", '
+        'value = "${token}" } }; ${token} is the environment\'s auth token, ${VAR} an environment variable.',
+    )
     lighthouserc: str | None = Field(
         default=None, description="A Lighthouse CI config whose assertions are also checked."
     )

@@ -42,8 +42,20 @@ def _run(tmp_path: Path, storage: str) -> tuple[int, dict[str, object], Path]:
         config = tmp_path / "releasegate.toml"
         config.write_text(CONFIG.format(api=shelf.api_url, web=shelf.web_url, storage=storage))
         done = subprocess.run(
-            [sys.executable, "-m", "releasegate", "run", "--config", str(config), "--env", "shelf"]
-            + ["--layers", "web", "--plain", "--no-history"],
+            [
+                sys.executable,
+                "-m",
+                "releasegate",
+                "run",
+                "--config",
+                str(config),
+                "--env",
+                "shelf",
+                "--layers",
+                "web",
+                "--plain",
+                "--no-history",
+            ],
             cwd=tmp_path,
             env={**os.environ, "SHELF_EMAIL": EMAIL, "SHELF_PASSWORD": PASSWORD},
             capture_output=True,

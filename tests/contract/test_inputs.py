@@ -170,3 +170,30 @@ def test_scrub_removes_plain_escaped_and_base64_secrets(tmp_path: Path) -> None:
     )
     assert b"PLANTED" not in decoded
     assert b"[redacted]" in decoded
+
+
+def test_schemathesis_masks_secrets_but_not_a_parameter_named_author(tmp_path: Path) -> None:
+    """The run's config narrows schemathesis's own markers: ``author`` is no secret."""
+    import tomllib
+
+    from schemathesis.config._output import SanitizationConfig
+    from schemathesis.core.output.sanitization import sanitize_url
+
+    from releasegate.layers._contract.runner import RunPlan, write_config
+
+    plan = RunPlan(
+        spec_file=tmp_path / "spec.json", api_url="http://x", work_dir=tmp_path, seed=1, phases=["examples"],
+        max_examples=1, workers=1, request_timeout_s=1.0,
+    )  # fmt: skip
+    write_config(plan)
+    data = tomllib.loads(plan.config_file.read_text())
+    config = SanitizationConfig.from_dict(data["output"]["sanitization"])
+    url = sanitize_url("http://x/api/prompts?author=kim&access_token=abc&password=pw", config=config)
+    assert "author=kim" in url
+    assert "abc" not in url
+    assert "pw" not in url.split("?", 1)[1].replace("password", "")
+    own = RunPlan(
+        **{**plan.__dict__, "base_settings": {"output": {"sanitization": {"sensitive-markers": ["x"]}}}}
+    )
+    assert write_config(own) == []  # the user's own markers win and are no conflict
+    assert tomllib.loads(own.config_file.read_text())["output"]["sanitization"]["sensitive-markers"] == ["x"]

@@ -73,6 +73,18 @@ def st_command() -> list[str]:
     return [sys.executable, "-m", "schemathesis.cli"]
 
 
+# schemathesis masks any parameter whose name holds one of its markers, and its marker "auth"
+# also masks a parameter named "author", "key" one named "monkey": releasegate masks the real
+# secrets in every artifact itself (releasegate.scrub), so the tool's markers name secrets only
+SENSITIVE_MARKERS = (
+    "token", "secret", "password", "passwd", "credential", "session", "authorization",
+    "api-key", "api_key", "apikey", "cookie", "bearer", "jwt", "private-key", "private_key",
+)  # fmt: skip
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "output": {"sanitization": {"sensitive-markers": list(SENSITIVE_MARKERS)}}
+}
+
+
 def generated_settings(plan: RunPlan) -> dict[str, Any]:
     """What releasegate sets for one run (auth headers as ``${VAR}`` references, the cache)."""
     settings: dict[str, Any] = {"cache": {"directory": str(plan.cache_dir)}}
@@ -106,7 +118,8 @@ def write_config(plan: RunPlan) -> list[str]:
     on top; returns the keys where releasegate's value replaced the user's."""
     import tomli_w
 
-    merged, conflicts = merge_settings(plan.base_settings, generated_settings(plan))
+    base, _ = merge_settings(DEFAULT_SETTINGS, plan.base_settings)  # the user's settings win over these
+    merged, conflicts = merge_settings(base, generated_settings(plan))
     header = (
         "# Written by releasegate's contract layer for one run; secrets appear only as ${VAR} references.\n"
     )

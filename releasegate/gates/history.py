@@ -71,6 +71,7 @@ class History:
                 "status": lr.status.value,
                 "started_at": lr.started_at.isoformat(),
                 "finished_at": lr.finished_at.isoformat() if lr.finished_at else None,
+                "seed": {k: lr.meta[k] for k in ("seed", "seed_fixed") if k in lr.meta},
             }
             for lr in run.layers
         ]
@@ -163,6 +164,7 @@ class History:
                 status=LayerStatus(d["status"]),
                 started_at=datetime.fromisoformat(d["started_at"]),
                 finished_at=_parse(d["finished_at"]),
+                meta=dict(d.get("seed") or {}),
             )
             for d in json.loads(row[1])
         }

@@ -20,6 +20,7 @@ from releasegate.gates.reports.jsonout import render_json
 from releasegate.gates.reports.junit import render_junit
 from releasegate.gates.reports.markdown import render_markdown
 from releasegate.gates.reports.openmetrics import render_openmetrics
+from releasegate.gates.reproduce import seed_notes
 from releasegate.gates.slo import Event, attach_slo, run_events
 from releasegate.results import RunResult
 from releasegate.spec import LayerSpec
@@ -87,6 +88,8 @@ def run_gates(
             else attach_slo(run, events, budgets.slo_objective, budgets.slo_source)
         )
         verdict = judge(judged, budgets, baseline=chosen)
+        if history is not None:
+            notes += seed_notes(run, history)
         verdict.notes.extend(notes)
         note = notify_from_config(config, verdict, run, environ)
         if note:

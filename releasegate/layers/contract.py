@@ -274,6 +274,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     )
     meta: dict[str, Any] = {
         "seed": seed,
+        "seed_fixed": settings.seed is not None,
         "tool": "schemathesis",
         "schemathesis_version": report.version,
         "spec": spec.source,

@@ -172,12 +172,19 @@ def test_an_oauth2_form_login_and_a_seeded_server_error_block_on_the_load_budget
 ) -> None:
     with start(seed_user=(EMAIL, PASSWORD), faults=["server-error"]) as faulty:
         config = _config(tmp_path, faulty, name="shelf-oauth", login=FORM_LOGIN)
-        code, verdict, run_dir, output = _run(
-            config, shelf_env, "--env", "shelf-oauth", "--layers", "smoke,load"
-        )
+        args = ("--env", "shelf-oauth", "--layers", "smoke,contract,load")
+        code, verdict, run_dir, output = _run(config, shelf_env, *args)
     assert code == 1, output
     assert "load.http_req_failed" in _failing(verdict), output
     assert "smoke.checks_failed" not in _failing(verdict)
+    results = json.loads((run_dir / "results.json").read_text())
+    layers = {lr["layer"]: lr for lr in results["layers"]}
+    assert layers["contract"]["status"] == "ok", layers["contract"].get("error")
+    # the OAuth token was sent: the endpoint that needs it answered without one failure
+    failed = [s for s in layers["load"]["samples"] if s["metric"] == "http_req_failed"]
+    mine = [s for s in failed if s["tags"].get("endpoint") == "GET /user/books"]
+    assert mine
+    assert sum(sum(s["values"]) + sum(v * c for v, c in s["buckets"]) for s in mine) == 0
     _no_credential_in(run_dir)
 
 

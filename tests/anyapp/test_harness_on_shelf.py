@@ -60,7 +60,9 @@ layers = ["smoke", "contract", "e2e", "load", "web"]
 [layers.contract]
 max_examples = 5
 seed = 7
-exclude_operations = ["DELETE /user"]
+# Shelf has no reset to restore its public list, and the browser persona reads that list: the
+# contract run leaves out the writes that would fill it with fuzzed books (e2e covers adding one)
+exclude_operations = ["DELETE /user", "POST /books", "PATCH /books/{{id}}"]
 [layers.e2e]
 suite = "{SUITE}"
 personas = "{SUITE / "personas.yaml"}"

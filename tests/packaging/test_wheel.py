@@ -38,9 +38,12 @@ def _run(cmd: list[str], cwd: Path, timeout: float = 900, env: dict[str, str] | 
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     source = tmp_path_factory.mktemp("src") / "releasegate"  # a copy: the build writes build/ beside it
-    skip = shutil.ignore_patterns(
-        ".git", ".venv", "node_modules", "reports", "build", "*.egg-info", ".*_cache"
-    )
+    top_level = {".git", ".venv", "node_modules", "reports", "build", "dist"}
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        at_root = Path(folder) == ROOT
+        return {n for n in names if (at_root and n in top_level) or n.endswith((".egg-info", "_cache"))}
+
     shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(source)], cwd=out)
     return next(out.glob("releasegate-*.whl"))

@@ -178,7 +178,9 @@ def main(argv: Sequence[str] | None = None) -> ExitCode:
     except SystemExit as exc:
         return ExitCode.GO if exc.code in (0, None) else ExitCode.USAGE
     previous = None
-    if args.command in ("run", "preflight") and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    # SIGTERM stops a run as Ctrl-C does (children stopped, reports written), also when a handler
+    # of someone else's was installed first (coverage's, a wrapper's); only an ignored one is kept
+    if args.command in ("run", "preflight") and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
         previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return _dispatch(args)

@@ -35,15 +35,26 @@ max_requests = 5000
 REPORTS = ("verdict.json", "report.html", "summary.md", "junit.xml")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+# a SIGTERM handler installed before releasegate's (coverage's `sigterm = true` does this in every
+# subprocess under `make test`) must not turn SIGTERM into an exit that leaves Locust running
+PRIOR_HANDLER = (
+    "import signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(143)); "
+    "from releasegate.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("sig", "prior"), [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)]
+)
 def test_an_interrupted_load_run_stops_its_children_and_still_reports(
-    tmp_path: Path, sig: signal.Signals
+    tmp_path: Path, sig: signal.Signals, prior: bool
 ) -> None:
     (tmp_path / "releasegate.toml").write_text(CONFIG, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASEGATE_", "GITHUB_"))}
     env["PYTHONPATH"] = str(ROOT)
     with trust_app() as (url, _app):
-        cmd = [sys.executable, "-m", "releasegate", "run", "--base-url", url, "--layers", "load"]
+        start = [sys.executable, "-c", PRIOR_HANDLER] if prior else [sys.executable, "-m", "releasegate"]
+        cmd = [*start, "run", "--base-url", url, "--layers", "load"]
         cmd += ["--plain", "--no-history", "--report-dir", str(tmp_path / "reports")]
         proc = subprocess.Popen(
             cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -149,9 +149,9 @@ def check(
         passed = bool(result.get("passed"))
         if not passed and level in failures:
             failures[level] += 1
-        audit = str(result.get("auditId", "?")) + (
-            f".{result['auditProperty']}" if result.get("auditProperty") else ""
-        )
+        # the assertion's key as the lighthouserc writes it: categories:seo, resource-summary:script:size
+        prop = str(result.get("auditProperty") or "").replace(".", ":")
+        audit = str(result.get("auditId", "?")) + (f":{prop}" if prop else "")
         kind = str(result.get("name", ""))
         op = _OPS.get(str(result.get("operator", "")), str(result.get("operator", "")))
         verdict = "passed" if passed else ("FAILED" if level == "error" else "failed (warning)")

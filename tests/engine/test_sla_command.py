@@ -36,8 +36,11 @@ def test_a_month_with_an_unhealthy_probe_run_has_an_incident(
     assert "health" in incident["failing"]
     assert incident["duration_minutes"] > 0
     assert doc["met"] is False
-    # availability is of the observed time (seconds here): a lax objective is met
-    assert main([*sla[:-2], "--format", "md", "--objective", "50%"]) == ExitCode.GO
+    # availability is of the observed time (seconds here, so its value depends on how long each
+    # smoke run took): an objective just under it is met, and it only grows as the last healthy
+    # run goes on covering until now
+    lax = f"{max(doc['availability'] * 100 - 1, 0.1):.1f}%"
+    assert main([*sla[:-2], "--format", "md", "--objective", lax]) == ExitCode.GO
     out = capsys.readouterr().out
     assert "objective met" in out
     assert "health" in out

@@ -51,6 +51,7 @@ class Chart(StrEnum):
 
     TIMELINE = "timeline"  # a trend with per-second points: percentiles over time + histogram
     BARS = "bars"  # one value per run (e.g. a Lighthouse run): bars against the budget
+    WINDOWS = "windows"  # per-interval values before (``baseline_samples``) and after a change, side by side
     NONE = "none"
 
 

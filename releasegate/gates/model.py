@@ -120,7 +120,9 @@ class BudgetVerdict(_Model):
     regression: Regression | None = None
     window_s: float | None = None
     allow_missing: bool = Field(default=False, description="Missing data does not make the run inconclusive.")
-    chart: str = Field(default="none", description="How the report charts it: timeline | bars | none.")
+    chart: str = Field(
+        default="none", description="How the report charts it: timeline | bars | windows | none."
+    )
 
     @property
     def is_problem(self) -> bool:

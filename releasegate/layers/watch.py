@@ -30,6 +30,7 @@ from typing import Any
 from releasegate.config import Environment
 from releasegate.errors import ConfigError
 from releasegate.layers._watch import live
+from releasegate.layers._watch.changes import changes, findings
 from releasegate.layers._watch.exposition import diff
 from releasegate.layers._watch.mark import load_mark, mark_path, write_mark
 from releasegate.layers._watch.series import Tick, route_totals, to_samples, total_requests
@@ -45,7 +46,16 @@ from releasegate.results import (
     Status,
     utcnow,
 )
-from releasegate.spec import AbortRule, LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy, RunOptions
+from releasegate.spec import (
+    AbortRule,
+    Chart,
+    LayerContext,
+    LayerSettings,
+    LayerSpec,
+    MetricSpec,
+    Policy,
+    RunOptions,
+)
 
 __all__ = ["SPEC", "WatchQueries", "WatchSettings", "take_mark"]
 
@@ -57,10 +67,18 @@ SLICE_S = 0.2  # how often the wait between intervals checks the deadline
 _ROUTE = ("route",)
 METRICS: dict[str, MetricSpec] = {
     "error_rate": MetricSpec(
-        MetricKind.RATE, "ratio", "Share of requests answering an error status, per route.", _ROUTE
+        MetricKind.RATE,
+        "ratio",
+        "Share of requests answering an error status, per route.",
+        _ROUTE,
+        chart=Chart.WINDOWS,
     ),
     "latency": MetricSpec(
-        MetricKind.TREND, "s", "Latency quantile (default p95), one per interval and route.", _ROUTE
+        MetricKind.TREND,
+        "s",
+        "Latency quantile (default p95), one per interval and route.",
+        _ROUTE,
+        chart=Chart.WINDOWS,
     ),
     "throughput": MetricSpec(MetricKind.TREND, "", "Requests per second, one per interval, all routes."),
 }
@@ -338,8 +356,8 @@ def _result(w: _Watch, started: datetime, meta: dict[str, Any], failure: str | N
     if w.baseline:
         base_seen = total_requests(w.baseline)
         if base_seen >= settings.min_requests:
-            first = w.baseline[0].at - w.baseline[0].seconds
-            baseline_samples = to_samples(w.baseline, first)
+            # t relative to the watch's start (negative): the report draws both windows on one axis
+            baseline_samples = to_samples(w.baseline, w.t0)
         else:
             w.note(
                 "baseline",
@@ -348,6 +366,8 @@ def _result(w: _Watch, started: datetime, meta: dict[str, Any], failure: str | N
                 f"fewer than min_requests = {settings.min_requests}",
             )
     w.compare_routes()
+    worse = changes(w.ticks, w.baseline, settings.worse_ratio) if baseline_samples else []
+    found = [f.model_copy(update={"what": w.ctx.redact(f.what)}) for f in findings(worse, settings.quantile)]
     if failure:
         w.note("source", Status.ERROR, failure)
     return LayerResult(
@@ -358,6 +378,7 @@ def _result(w: _Watch, started: datetime, meta: dict[str, Any], failure: str | N
         records=w.records,
         samples=to_samples(w.ticks, w.t0),
         baseline_samples=baseline_samples,
+        findings=found,
         error=w.ctx.redact(failure) if failure else None,
         aborted=w.aborted,
         meta=meta,

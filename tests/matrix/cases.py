@@ -14,8 +14,10 @@ started with that fault and reads the verdict back; :func:`render` turns the out
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +35,17 @@ DOC = ROOT / "docs" / "fault-matrix.md"
 CASE_TIMEOUT_S = 480
 LOAD_PROFILE = "smoke-load"
 WEB_RUNS = 1  # Lighthouse runs per page in the fault rows (the shipped config's runs in the clean stage run)
+WATCH_LAYERS = ("smoke", "watch")
+WATCH_DURATION_S = 6  # --watch-duration of the watch rows, at WATCH_INTERVAL_S
+WATCH_INTERVAL_S = 1
+WATCH_WARMUP_S = 3.0  # traffic before the mark, so the baseline has requests on every route
+WATCH_RATE = 20.0  # requests per second of the watch rows' users
+# The watch rows judge latency at error level; the absolute margin keeps a fast route's p95 of a
+# few ms from failing on one slow interval of a shared machine (the shipped budget is a warning).
+WATCH_LATENCY_SHIPPED = (
+    '"watch.latency{route:*}" = { expr = "p(95) < baseline * 1.2", level = "warn", allow_missing = true }'
+)
+WATCH_LATENCY_BUDGET = '"watch.latency{route:*}" = "p(95) < baseline * 1.2 + 50ms"'
 
 
 @dataclass(frozen=True)
@@ -47,10 +60,16 @@ class Case:
     baseline_spec: bool = False
     checks: str | None = None  # pattern of the failing record (``check`` id) that must show the fault
     why: str = ""
-    expect: str = "NO_GO"  # or "INCONCLUSIVE": the run cannot be judged, and must say so (exit 3)
+    expect: str = "NO_GO"  # "INCONCLUSIVE": cannot be judged, and must say so (exit 3); "GO" (exit 0)
     broken: tuple[str, ...] = ()  # layers that must end in error (an INCONCLUSIVE row)
     interrupt_after_s: float | None = None  # Ctrl-C the run this long after it started
     label: str = ""  # the row's name when it seeds no fault
+    traffic: bool = True  # a watch row: users' traffic during the mark and the watch
+
+    @property
+    def watches(self) -> bool:
+        """A post-deploy row: a clean release marked, then this fault deployed and watched."""
+        return "watch" in self.layers
 
     @property
     def name(self) -> str:
@@ -93,6 +112,15 @@ FAULTS: tuple[Case, ...] = (
          why="the target dies during the contract run"),
     Case("", ("load",), expect="INCONCLUSIVE", broken=("load",), interrupt_after_s=8.0,
          label="Ctrl-C during load", why="the run is interrupted (Ctrl-C) while the load layer runs"),
+    Case("", WATCH_LAYERS, expect="GO", label="clean deploy (watch)",
+         why="a release without a fault, watched after the deploy: no false alarm"),
+    Case("errors:/api/tags=20%", WATCH_LAYERS, ("watch.error_rate",), ("watch.error_rate{*",),
+         checks="route /api/tags",
+         why="20 % of GET /api/tags fail, an endpoint no smoke probe calls: only the watch sees it"),
+    Case("latency=300ms", WATCH_LAYERS, ("watch.latency{route:*}",), checks="route *",
+         why="every API route answers 300 ms later than before the deploy"),
+    Case("", WATCH_LAYERS, expect="INCONCLUSIVE", broken=("watch",), traffic=False,
+         label="no traffic (watch)", why="nobody uses the service during the watch: fewer than min_requests"),
 )
 # fmt: on
 
@@ -132,8 +160,9 @@ class Outcome:
         ]
         if case.checks is not None and not self.evidence:
             wrong.append(f"no failing record matches {case.checks!r}")
-        expected_exit = 1 if case.expect == "NO_GO" else 3
-        if self.decision != case.expect or self.exit_code != expected_exit:
+        expected_exit = {"NO_GO": 1, "INCONCLUSIVE": 3, "GO": 0}[case.expect]
+        decision = "GO" if self.decision == "GO_WITH_WARNINGS" and case.expect == "GO" else self.decision
+        if decision != case.expect or self.exit_code != expected_exit:
             wrong.insert(
                 0,
                 f"verdict {self.decision} (exit {self.exit_code}), "
@@ -161,18 +190,41 @@ def matrix_configs(work: Path) -> dict[str, Path]:
         spec.write_text(httpx.get(f"{app.url}/openapi.json", timeout=30).text)
     web = f"\n[environments.demo.layers.web]\nruns = {WEB_RUNS}\n"
     contract = f'\n[environments.demo.layers.contract]\nbaseline_spec = "{spec.as_posix()}"\n'
-    configs = {"matrix": work / "matrix.toml", "baseline": work / "matrix-baseline.toml"}
+    configs = {
+        "matrix": work / "matrix.toml",
+        "baseline": work / "matrix-baseline.toml",
+        "watch": work / "matrix-watch.toml",
+    }
     configs["matrix"].write_text(shipped + web)
     configs["baseline"].write_text(shipped + web + contract)
+    configs["watch"].write_text(watch_config(shipped))
     return configs
 
 
-def command(case: Case, report_dir: Path, *, config: Path | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "releasegate", "run", "--stage", "pre-deploy", "--plain", "--no-history"]
+def watch_config(shipped: str) -> str:
+    """The shipped config with the watch rows' interval and their error-level latency budget."""
+    interval = re.compile(r"^interval_s = \d+(\.\d+)?", re.M)
+    section = shipped.index("[layers.watch]")
+    head, tail = shipped[:section], shipped[section:]
+    if not interval.search(tail) or WATCH_LATENCY_SHIPPED not in tail:
+        raise RuntimeError(
+            "releasegate.toml's [layers.watch] or watch budgets changed: adapt tests/matrix/cases.py"
+        )
+    tail = interval.sub(f"interval_s = {WATCH_INTERVAL_S}", tail, count=1)
+    return head + tail.replace(WATCH_LATENCY_SHIPPED, WATCH_LATENCY_BUDGET)
+
+
+def command(
+    case: Case, report_dir: Path, *, config: Path | None = None, base_url: str | None = None
+) -> list[str]:
+    stage = "post-deploy" if case.watches else "pre-deploy"
+    cmd = [sys.executable, "-m", "releasegate", "run", "--stage", stage, "--plain", "--no-history"]
     cmd += ["--report-dir", str(report_dir)]
+    if base_url is not None:
+        cmd += ["--base-url", base_url, "--watch-duration", str(WATCH_DURATION_S)]
     if case.layers:
         cmd += ["--layers", ",".join(case.layers)]
-    if case.fault:
+    if case.fault and base_url is None:
         cmd += ["--demo-faults", case.fault]
     if case.expect_version:
         cmd += ["--expect-version", DEFAULT_COMMIT]
@@ -184,16 +236,55 @@ def command(case: Case, report_dir: Path, *, config: Path | None = None) -> list
 
 
 def config_for(case: Case, configs: dict[str, Path]) -> Path:
+    if case.watches:
+        return configs["watch"]
     return configs["baseline" if case.baseline_spec else "matrix"]
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASEGATE_")}
+    env["CI"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _watched_release(
+    case: Case, report_dir: Path, config: Path | None, env: dict[str, str]
+) -> tuple[int, str]:
+    """A post-deploy row: promptlib released clean, users' traffic (bounded loopback requests), the
+    mark (``releasegate watch mark``), the release with the fault on the same port, then the run."""
+    from tests.watch.helpers import Deployment, Traffic
+
+    mark = [sys.executable, "-m", "releasegate", "watch", "mark", "--report-dir", str(report_dir)]
+    mark += ["--config", str(config)] if config is not None else []
+    deployment = Deployment()
+    deployment.deploy()
+    traffic = Traffic(deployment.url, rate=WATCH_RATE, cap=int(WATCH_RATE * (WATCH_DURATION_S + 60)))
+    try:
+        with contextlib.ExitStack() as stack:
+            if case.traffic:
+                stack.enter_context(traffic)
+                time.sleep(WATCH_WARMUP_S)
+            code, out = _run_bounded([*mark, "--base-url", deployment.url], env)
+            if code != 0:
+                return code, f"[matrix] watch mark failed\n{out}"
+            deployment.deploy(case.fault)
+            cmd = command(case, report_dir, config=config, base_url=deployment.url)
+            return _run_bounded(cmd, env, case.interrupt_after_s)
+    finally:
+        deployment.stop()
 
 
 def run_case(case: Case, report_dir: Path, *, config: Path | None = None) -> Outcome:
     """``releasegate run`` for one case in a child process; the verdict read back from disk."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASEGATE_")}
-    env["CI"] = "1"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env = _child_env()
     started = time.monotonic()
-    returncode, output = _run_bounded(command(case, report_dir, config=config), env, case.interrupt_after_s)
+    if case.watches:
+        returncode, output = _watched_release(case, report_dir, config, env)
+    else:
+        returncode, output = _run_bounded(
+            command(case, report_dir, config=config), env, case.interrupt_after_s
+        )
     wall = time.monotonic() - started
     latest = report_dir / "latest"
     run_dir = latest.resolve() if latest.exists() else None
@@ -309,6 +400,9 @@ def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, 
         if o.case.expect == "INCONCLUSIVE":
             budgets = f"**INCONCLUSIVE** (exit {o.exit_code}): {', '.join(o.errored) or 'no layer'} in error"
             message = o.evidence or f"{o.decision} (exit {o.exit_code})"
+        elif o.case.expect == "GO":
+            budgets = f"none: **{o.decision}** (exit {o.exit_code})"
+            message = o.case.why
         if also:
             budgets += "; also " + ", ".join(f"`{k}`" for k in also)
         lines.append(f"| `{o.case.name}` | {', '.join(o.case.layers)} | {budgets} | {_cell(message)} |")

@@ -143,3 +143,50 @@ def budget_bars(title: str, items: Sequence[tuple[str, float, float, str, bool]]
     return svg.replace(f'viewBox="0 0 {W} {H}"', f'viewBox="0 0 {W} {height}"').replace(
         f'height="{H}"', f'height="{height}"', 1)
 
+
+
+WINDOW_GAP = 10  # px between the baseline panel and the watch panel
+BASELINE_SHARE = 0.3  # of the plot's width for the baseline panel
+
+
+def _panel_path(points: Sequence[tuple[float, float]], x0: float, x1: float, ky: float, cy: float) -> str:
+    """Points scaled into the panel [x0, x1]; a single point becomes a level across the panel."""
+    pts = sorted(points)
+    if len(pts) == 1:
+        y = ky * pts[0][1] + cy
+        return f"{x0 + 4:.1f},{y:.1f} {x1 - 4:.1f},{y:.1f}"
+    kx, cx = _scale(pts[0][0], pts[-1][0], x0 + 4, x1 - 4)
+    return " ".join(f"{kx * x + cx:.1f},{ky * y + cy:.1f}" for x, y in pts)
+
+
+def windows_chart(title: str, baseline: Sequence[tuple[float, float]], watch: Sequence[tuple[float, float]], *,
+                  unit: str, limits: Sequence[tuple[str, float]] = ()) -> str:
+    """The window before a change (shaded, left) and after it (right) on one value axis, with
+    every budget line across both. ``t`` is seconds relative to the start of the watch window."""
+    if not watch and not baseline:
+        return ""
+    ys = [y for _, y in baseline] + [y for _, y in watch] + [v for _, v in limits]
+    y_lo, y_hi = min(0.0, min(ys)), max(ys) * 1.1 or 1.0
+    ky, cy = _scale(y_lo, y_hi, H - BOTTOM, TOP + 12)
+    split = LEFT + (W - RIGHT - LEFT) * BASELINE_SHARE
+    body = _axes(y_lo, y_hi, unit, ("", ""))[:-1]  # the x labels are per panel
+    body.append(f'<rect x="{LEFT + 1}" y="{TOP}" width="{split - LEFT - 1:.1f}" height="{H - BOTTOM - TOP}" '
+                'class="band" fill="#e5e7eb" fill-opacity="0.6"/>')
+    body.append(f'<line x1="{split + WINDOW_GAP / 2:.1f}" y1="{TOP}" x2="{split + WINDOW_GAP / 2:.1f}" '
+                f'y2="{H - BOTTOM}" class="ax"/>')
+    panels = (("baseline", baseline, LEFT, split, "#6b7280"), ("watch", watch, split + WINDOW_GAP, W - RIGHT, COLORS[0]))
+    for name, points, x0, x1, color in panels:
+        body.append(f'<text x="{x0 + 4:.1f}" y="{TOP + 10}" class="lg" fill="{color}">{name}</text>')
+        if points:
+            first, last = min(t for t, _ in points), max(t for t, _ in points)
+            span = (f"{first:+.0f} s", f"{last:+.0f} s") if len(points) > 1 else (f"{first:+.0f} s", "")
+            body.append(f'<polyline data-window="{name}" points="{_panel_path(points, x0, x1, ky, cy)}" '
+                        f'fill="none" stroke="{color}" stroke-width="1.6"/>')
+        else:
+            span = ("none", "")
+            body.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{(TOP + H - BOTTOM) / 2:.1f}" class="mid">no data</text>')
+        body.append(f'<text x="{x0 + 2:.1f}" y="{H - 10}" class="xl">{escape(span[0])}</text>'
+                    f'<text x="{x1:.1f}" y="{H - 10}" class="xl end">{escape(span[1])}</text>')
+    for label, value in limits:
+        body.append(_hline(value, f"{label} {fmt_value(value, unit)}", ky, cy))
+    return _frame(title, body)

@@ -15,7 +15,7 @@ from datetime import datetime
 from html import escape
 
 from releasegate.redact import MASK
-from releasegate.results import Finding, MetricKind, RunResult, shareable
+from releasegate.results import Finding, MetricKind, RunResult, Samples, shareable
 
 from releasegate.gates import aggregate as agg
 from releasegate.gates.catalog import parse_key
@@ -66,6 +66,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 RAW_SUFFIXES = (".html", ".json", ".xml", ".csv", ".ndjson", ".har", ".yaml", ".txt", ".log", ".zip", ".png", ".jpg")
 MAX_RAW_PER_LAYER = 40
 MAX_LINE_CHARTS = 4
+MAX_WINDOW_CHARTS = 6
 
 
 def render_html(verdict: Verdict, run: RunResult, *, availability: Sequence[tuple[datetime, float]] = ()) -> str:
@@ -239,7 +240,8 @@ def _passed(verdict: Verdict) -> str:
 
 
 def _charts(verdict: Verdict, run: RunResult, availability: Sequence[tuple[datetime, float]]) -> str:
-    svgs = _latency_charts(verdict, run) + [_vitals(verdict), _availability(availability)]
+    svgs = _window_charts(verdict, run) + _latency_charts(verdict, run)
+    svgs += [_vitals(verdict), _availability(availability)]
     svgs = [s for s in svgs if s]
     if not svgs:
         return ""
@@ -272,6 +274,51 @@ def _latency_charts(verdict: Verdict, run: RunResult) -> list[str]:
             out.append(charts.histogram(f"{b.key} histogram", pairs, unit="s", limit=b.limit))
             histogram_done = True
     return out
+
+
+def _aggregation(b: BudgetVerdict) -> tuple[str, float | None]:
+    """The budget's aggregation (``p(95)`` -> ``("p", 95.0)``), the deciding comparison's first."""
+    text = b.comparisons[0].aggregation if b.comparisons else ""
+    name, _, arg = text.partition("(")
+    try:
+        return name or "avg", float(arg.rstrip(")")) if arg else None
+    except ValueError:
+        return name, None
+
+
+def _window_charts(verdict: Verdict, run: RunResult) -> list[str]:
+    """Per budget key charted as ``windows``: the aggregation per interval in the layer's own
+    baseline window and in the window after the change, with the budgets' limits drawn."""
+    keys: dict[str, list[BudgetVerdict]] = {}
+    for b in verdict.problems + verdict.passed:
+        if b.chart == "windows":
+            keys.setdefault(b.key, []).append(b)
+    out: list[str] = []
+    for key, items in keys.items():
+        if len(out) >= MAX_WINDOW_CHARTS:
+            break
+        b = items[0]
+        parsed = parse_key(b.pattern_key or b.key)
+        layer = run.layer(parsed.layer)
+        if layer is None:
+            continue
+
+        def pick(samples: Sequence[Samples], b: BudgetVerdict = b) -> list[Samples]:
+            return [s for s in samples if s.metric == parsed.metric and agg.matches(s.tags, parsed.tags)
+                    and all(s.tags.get(tag) == value for tag, value in b.expanded.items())]
+
+        now, before = pick(layer.samples), pick(layer.baseline_samples)
+        if not now and not before:
+            continue
+        kind = (now or before)[0].kind
+        name, arg = _aggregation(b)
+        label = f"{name}({arg:g})" if arg is not None else name
+        limits = [(f"{x.level} {x.operator}", x.limit) for x in items if x.limit is not None]
+        out.append(charts.windows_chart(
+            f"{key}: {label} per interval, baseline | watch",
+            agg.per_second(name, arg, before, kind), agg.per_second(name, arg, now, kind),
+            unit=b.unit, limits=limits))
+    return [s for s in out if s]
 
 
 VITAL_NAMES = {

@@ -9,6 +9,7 @@ from releasegate.redact import MASK
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub refuses a step summary larger than 1 MiB
 TOP_FINDINGS = 5
 MAX_FINDING_SECTIONS = 20
+MAX_WINDOW_ROWS = 20
 
 ICONS = {
     Decision.GO: "✅",
@@ -66,6 +67,9 @@ def _render(verdict: Verdict) -> str:
         causes = _causes(problems)
         lines += [*causes[1:], ""] if causes else []
         lines += _table(problems)
+    windows = _windows(verdict.problems + verdict.passed)
+    if windows:
+        lines += ["", *windows]
     if verdict.notes:
         lines += ["", *[f"> **Note:** {_cell(n)}" for n in verdict.notes]]
     passed = [b for b in verdict.passed if b.status is BudgetStatus.PASS]
@@ -99,6 +103,24 @@ def _causes(problems: list[BudgetVerdict]) -> list[str]:
             lines += [c.replace(MASK, "$SECRET") for c in commands]
             lines.append("```")
     return lines
+
+
+def _windows(items: list[BudgetVerdict]) -> list[str]:
+    """Budgets charted as windows (a layer's own before/after): baseline vs now, with the limit."""
+    shown = [b for b in items if b.chart == "windows" and (b.observed is not None or b.baseline is not None)]
+    if not shown:
+        return []
+    rows = ["Before vs after the change:", "", "| | metric | baseline | now | limit |", "|---|---|---|---|---|"]
+    for b in shown[:MAX_WINDOW_ROWS]:
+        aggregation = b.comparisons[0].aggregation if b.comparisons else ""
+        limit = f"{b.operator} {fmt_value(b.limit, b.unit)}" if b.limit is not None else "n/a"
+        rows.append(
+            f"| {STATUS_ICONS[b.status]} | `{_cell(b.key)}` {_cell(aggregation)} | {fmt_value(b.baseline, b.unit)} | "
+            f"{fmt_value(b.observed, b.unit)} | {_cell(limit)} |"
+        )
+    if len(shown) > MAX_WINDOW_ROWS:
+        rows.append(f"| | … {len(shown) - MAX_WINDOW_ROWS} more in report.html | | | |")
+    return rows
 
 
 def _table(items: list[BudgetVerdict]) -> list[str]:

@@ -41,11 +41,14 @@ WATCH_INTERVAL_S = 1
 WATCH_WARMUP_S = 3.0  # traffic before the mark, so the baseline has requests on every route
 WATCH_RATE = 20.0  # requests per second of the watch rows' users
 # The watch rows judge latency at error level; the absolute margin keeps a fast route's p95 of a
-# few ms from failing on one slow interval of a shared machine (the shipped budget is a warning).
+# few ms from failing on one slow interval of a shared machine (the shipped budget is a warning),
+# and allow_missing a route seen only in the watch (its own scrapes of /metrics) from blocking.
 WATCH_LATENCY_SHIPPED = (
     '"watch.latency{route:*}" = { expr = "p(95) < baseline * 1.2", level = "warn", allow_missing = true }'
 )
-WATCH_LATENCY_BUDGET = '"watch.latency{route:*}" = "p(95) < baseline * 1.2 + 50ms"'
+WATCH_LATENCY_BUDGET = (
+    '"watch.latency{route:*}" = { expr = "p(95) < baseline * 1.2 + 50ms", allow_missing = true }'
+)
 
 
 @dataclass(frozen=True)
@@ -382,6 +385,12 @@ def render(outcomes: list[Outcome], clean: list[Outcome], *, skipped: dict[str, 
         "the same fault (`tests/matrix/cases.py`): no false alarm elsewhere. Rows marked",
         "INCONCLUSIVE are faults that make a run impossible to judge (the target dies, the run is",
         "interrupted): they must end INCONCLUSIVE (exit 3) with the broken layer in error, never GO.",
+        "",
+        "The post-deploy rows (layers smoke, watch) release a clean promptlib on a fixed port, send it",
+        f"bounded loopback traffic ({WATCH_RATE:g} requests/s), take `releasegate watch mark`, release",
+        f"the faulty version on the same port and watch its `/metrics` for {WATCH_DURATION_S} s (every",
+        f"{WATCH_INTERVAL_S} s), with the latency budget at error level (`{WATCH_LATENCY_BUDGET}`); the",
+        "clean deploy must come out GO.",
         "",
         "Budgets in bold are the ones each fault is meant to trip; those after *also* are its",
         "consequences. The message is the first blocking budget's, then the layer's evidence.",

@@ -109,16 +109,16 @@ def test_the_report_charts_both_windows_with_the_budget_lines(
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     rate = _chart(html, "watch.error_rate: rate per interval")
     assert 'data-window="baseline"' in rate
-    assert 'data-window="watch"' in rate
+    assert 'data-window="after"' in rate
     assert 'class="band"' in rate  # the baseline window is shaded
     assert 'class="limit"' in rate
     assert "error &lt; 0.5 %" in rate
-    points = re.search(r'data-window="watch" points="([^"]+)"', rate)
+    points = re.search(r'data-window="after" points="([^"]+)"', rate)
     assert points
     assert len(points.group(1).split()) >= 3
     p95 = _chart(html, "watch.latency{route:/api/tags}: p(95) per interval")
     assert 'data-window="baseline"' in p95
-    assert 'data-window="watch"' in p95
+    assert 'data-window="after"' in p95
     assert "error &lt;" in p95  # the limit baseline x 1.2, drawn
     assert "watch.latency{route:/api/tags} over time" not in html  # not also as a load-style timeline
 

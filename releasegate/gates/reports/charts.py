@@ -145,7 +145,7 @@ def budget_bars(title: str, items: Sequence[tuple[str, float, float, str, bool]]
 
 
 
-WINDOW_GAP = 10  # px between the baseline panel and the watch panel
+WINDOW_GAP = 10  # px between the baseline panel and the panel after the change
 BASELINE_SHARE = 0.3  # of the plot's width for the baseline panel
 
 
@@ -159,13 +159,13 @@ def _panel_path(points: Sequence[tuple[float, float]], x0: float, x1: float, ky:
     return " ".join(f"{kx * x + cx:.1f},{ky * y + cy:.1f}" for x, y in pts)
 
 
-def windows_chart(title: str, baseline: Sequence[tuple[float, float]], watch: Sequence[tuple[float, float]], *,
+def windows_chart(title: str, baseline: Sequence[tuple[float, float]], after: Sequence[tuple[float, float]], *,
                   unit: str, limits: Sequence[tuple[str, float]] = ()) -> str:
     """The window before a change (shaded, left) and after it (right) on one value axis, with
-    every budget line across both. ``t`` is seconds relative to the start of the watch window."""
-    if not watch and not baseline:
+    every budget line across both. ``t`` is seconds relative to the start of the window after the change."""
+    if not after and not baseline:
         return ""
-    ys = [y for _, y in baseline] + [y for _, y in watch] + [v for _, v in limits]
+    ys = [y for _, y in baseline] + [y for _, y in after] + [v for _, v in limits]
     y_lo, y_hi = min(0.0, min(ys)), max(ys) * 1.1 or 1.0
     ky, cy = _scale(y_lo, y_hi, H - BOTTOM, TOP + 12)
     split = LEFT + (W - RIGHT - LEFT) * BASELINE_SHARE
@@ -174,7 +174,7 @@ def windows_chart(title: str, baseline: Sequence[tuple[float, float]], watch: Se
                 'class="band" fill="#e5e7eb" fill-opacity="0.6"/>')
     body.append(f'<line x1="{split + WINDOW_GAP / 2:.1f}" y1="{TOP}" x2="{split + WINDOW_GAP / 2:.1f}" '
                 f'y2="{H - BOTTOM}" class="ax"/>')
-    panels = (("baseline", baseline, LEFT, split, "#6b7280"), ("watch", watch, split + WINDOW_GAP, W - RIGHT, COLORS[0]))
+    panels = (("baseline", baseline, LEFT, split, "#6b7280"), ("after", after, split + WINDOW_GAP, W - RIGHT, COLORS[0]))
     for name, points, x0, x1, color in panels:
         body.append(f'<text x="{x0 + 4:.1f}" y="{TOP + 10}" class="lg" fill="{color}">{name}</text>')
         if points:

@@ -315,7 +315,7 @@ def _window_charts(verdict: Verdict, run: RunResult) -> list[str]:
         label = f"{name}({arg:g})" if arg is not None else name
         limits = [(f"{x.level} {x.operator}", x.limit) for x in items if x.limit is not None]
         out.append(charts.windows_chart(
-            f"{key}: {label} per interval, baseline | watch",
+            f"{key}: {label} per interval, baseline | after",
             agg.per_second(name, arg, before, kind), agg.per_second(name, arg, now, kind),
             unit=b.unit, limits=limits))
     return [s for s in out if s]

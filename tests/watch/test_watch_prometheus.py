@@ -114,6 +114,10 @@ def test_errors_on_an_endpoint_no_probe_touches_are_no_go(
     route = next(r for r in layer(results, "watch")["records"] if r["check"] == "route /api/tags")
     assert route["status"] == "fail"
     assert "worse error rate" in route["message"]
+    # the finding under the failing budget, against a baseline window of many intervals
+    (finding,) = [f for f in rate["findings"] if f["metric"] == "error_rate"]
+    assert finding["where"] == "route /api/tags"
+    assert "significant" in finding["what"]
 
 
 def test_latency_fault_fails_the_baseline_budget(

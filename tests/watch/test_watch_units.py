@@ -113,11 +113,31 @@ def test_queries_render_without_dangling_commas() -> None:
     settings = watch.WatchSettings(selector='{job="api"}', rate_window="30s")
     q = settings.rendered_queries()
     assert q["error_rate"] == (
-        '(sum(rate(http_requests_total{status=~"5..",job="api"}[30s])) or vector(0))'
-        ' / sum(rate(http_requests_total{job="api"}[30s]))'
+        '(sum(rate(http_requests_total{status=~"5..",job="api",route!~"/metrics"}[30s])) or vector(0))'
+        ' / sum(rate(http_requests_total{job="api",route!~"/metrics"}[30s]))'
     )
     assert "{}" in render_query("x{$selector}", {"selector": ""})
     assert render_query('x{s="5",$selector}', {"selector": ""}) == 'x{s="5"}'
+
+
+def test_the_scrapes_of_metrics_are_not_the_services_traffic() -> None:
+    """The watch's own scrapes (and Prometheus's) of metrics_path count as no route's traffic, so an
+    idle service stays "too little traffic" instead of being judged on its scrapes."""
+    text = (
+        'http_requests_total{route="/metrics",status="200"} 40\n'
+        'http_requests_total{route="/a",status="500"} 2\n'
+        'http_request_duration_seconds_bucket{route="/metrics",le="+Inf"} 40\n'
+        'http_request_duration_seconds_bucket{route="/a",le="+Inf"} 2\n'
+    )
+    default = watch.WatchSettings()
+    assert set(snapshot(text, default.names(), 0.0).routes) == {"/a"}
+    counted = watch.WatchSettings(ignore_routes=[])
+    assert set(snapshot(text, counted.names(), 0.0).routes) == {"/a", "/metrics"}
+    moved = watch.WatchSettings(metrics_path="/ops/metrics", ignore_routes=None)
+    assert 'route!~"/ops/metrics"' in moved.rendered_queries()["throughput_by_route"]
+    templated = watch.WatchSettings(ignore_routes=["/items/{id}"], route_label="handler")
+    assert 'handler!~"/items/\\\\{id\\\\}"' in templated.rendered_queries()["latency"]
+    assert "!~" not in counted.rendered_queries()["latency"]
 
 
 def _tick(at: float, routes: dict[str, tuple[float, float, float | None]], seconds: float = 1.0) -> Tick:

@@ -36,6 +36,7 @@ class Names:
     route: str = "route"
     status: str = "status"
     error_status: str = "5.."
+    ignore_routes: frozenset[str] = frozenset()  # not the service's traffic (scrapes of /metrics)
 
 
 def _unescape(text: str) -> str:
@@ -112,6 +113,8 @@ def snapshot(text: str, names: Names, taken_at: float) -> Snapshot:
         if name not in (names.requests, bucket_name):
             continue
         route = labels.get(names.route, "")
+        if route in names.ignore_routes:
+            continue
         counts = snap.routes.setdefault(route, RouteCounts())
         if name == names.requests:
             snap.has_requests = True

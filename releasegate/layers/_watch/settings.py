@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -69,6 +70,11 @@ class WatchSettings(LayerSettings):
     mark_file: str | None = Field(
         default=None, description="Where `watch mark` stores the /metrics baseline."
     )
+    ignore_routes: list[str] | None = Field(
+        default=None,
+        description="Routes left out of every figure (default: metrics_path, whose scrapes by the "
+        "watch and by Prometheus are not the service's traffic); [] counts every route.",
+    )
     worse_ratio: float = Field(default=1.2, gt=1, description="A route is 'worse' above baseline x this.")
 
     @field_validator("selector")
@@ -95,11 +101,24 @@ class WatchSettings(LayerSettings):
             route=self.route_label,
             status=self.status_label,
             error_status=self.error_status,
+            ignore_routes=frozenset(self.ignored_routes()),
         )
+
+    def ignored_routes(self) -> list[str]:
+        return [self.metrics_path] if self.ignore_routes is None else list(self.ignore_routes)
+
+    def _selector(self) -> str:
+        """The selector plus the ignored routes left out (PromQL: ``route!~"/metrics"``)."""
+        parts = [self.selector] if self.selector else []
+        ignored = "|".join(re.escape(route) for route in self.ignored_routes())
+        if ignored:
+            quoted = ignored.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'{self.route_label}!~"{quoted}"')
+        return ",".join(parts)
 
     def rendered_queries(self) -> dict[str, str]:
         values = {
-            "selector": self.selector,
+            "selector": self._selector(),
             "range": self.rate_window,
             "quantile": f"{self.quantile:g}",
             "requests": self.requests_metric,

@@ -76,6 +76,12 @@ def _num(value: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
 
 
+def fmt_vs_baseline(baseline: float, delta: float | None, unit: str) -> str:
+    """``24.6 ms (+1731 %)``; without a finite change (a zero baseline) just the baseline's value."""
+    shown = fmt_delta(delta)
+    return f"{fmt_value(baseline, unit)} ({shown})" if shown else fmt_value(baseline, unit)
+
+
 def fmt_delta(delta: float | None) -> str:
     """A relative difference as ``+14 %`` / ``-3.5 %``."""
     if delta is None or math.isnan(delta) or math.isinf(delta):

@@ -9,7 +9,7 @@ import pytest
 
 from releasegate.aggregations import holds as _holds
 from releasegate.gates import aggregate as agg
-from releasegate.gates.units import fmt_delta, fmt_value, to_base
+from releasegate.gates.units import fmt_delta, fmt_value, fmt_vs_baseline, to_base
 from releasegate.results import MetricKind, Samples, TimePoint
 
 VALUES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
@@ -183,6 +183,9 @@ def test_delta_formatting():
     assert fmt_delta(0.14) == "+14 %"
     assert fmt_delta(-0.035) == "-3.5 %"
     assert fmt_delta(None) == ""
+    # a zero baseline has no relative change: the cell shows the baseline alone, not "0 % ()"
+    assert fmt_vs_baseline(0.0, float("inf"), "%") == fmt_value(0.0, "%")
+    assert fmt_vs_baseline(0.0246, 0.14, "s") == f"{fmt_value(0.0246, 's')} (+14 %)"
 
 
 def test_sustained_breach():

@@ -21,7 +21,7 @@ from releasegate.gates import aggregate as agg
 from releasegate.gates.catalog import parse_key
 from releasegate.gates.model import BudgetStatus, BudgetVerdict, Verdict
 from releasegate.gates.reports import charts
-from releasegate.gates.units import fmt_delta, fmt_value
+from releasegate.gates.units import fmt_delta, fmt_value, fmt_vs_baseline
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#111827;background:#f9fafb}
@@ -125,7 +125,7 @@ def _budget_table(items: Sequence[BudgetVerdict], *, evidence: bool) -> str:
         limit = f"{b.operator} {fmt_value(b.limit, b.unit)}" if b.limit is not None else "n/a"
         base = ""
         if b.baseline is not None:
-            base = f"{fmt_value(b.baseline, b.unit)} ({fmt_delta(b.baseline_delta)})"
+            base = fmt_vs_baseline(b.baseline, b.baseline_delta, b.unit)
         extra = (_findings(b.findings) + _evidence(b.evidence, b.findings)) if evidence else ""
         rows.append(
             f'<tr class="budget {b.status.value}" data-key="{escape(b.key)}"><td class="st">{b.status.value}'

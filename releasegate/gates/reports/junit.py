@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from releasegate.gates.model import BudgetStatus, BudgetVerdict, Verdict
-from releasegate.gates.units import fmt_delta, fmt_value
+from releasegate.gates.units import fmt_delta, fmt_value, fmt_vs_baseline
 from releasegate.results import Finding
 
 
@@ -111,7 +111,7 @@ def _detail(b: BudgetVerdict) -> str:
     if b.delta is not None:
         lines.append(f"delta:    {fmt_delta(b.delta)}")
     if b.baseline is not None:
-        lines.append(f"baseline: {fmt_value(b.baseline, b.unit)} ({fmt_delta(b.baseline_delta)})")
+        lines.append(f"baseline: {fmt_vs_baseline(b.baseline, b.baseline_delta, b.unit)}")
     lines += [f"finding:  {f.where}: {f.what} (x{f.count})" for f in b.findings]
     lines += [f"evidence: {e}" for e in b.evidence]
     return "\n".join(lines)

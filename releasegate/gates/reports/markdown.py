@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from releasegate.gates.model import BudgetStatus, BudgetVerdict, Decision, Verdict
-from releasegate.gates.units import fmt_delta, fmt_value
+from releasegate.gates.units import fmt_delta, fmt_value, fmt_vs_baseline
 from releasegate.redact import MASK
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub refuses a step summary larger than 1 MiB
@@ -129,7 +129,7 @@ def _table(items: list[BudgetVerdict]) -> list[str]:
         limit = f"{b.operator} {fmt_value(b.limit, b.unit)}" if b.limit is not None else "n/a"
         base = ""
         if b.baseline is not None:
-            base = f"{fmt_value(b.baseline, b.unit)} ({fmt_delta(b.baseline_delta)})"
+            base = fmt_vs_baseline(b.baseline, b.baseline_delta, b.unit)
         rows.append(
             f"| {STATUS_ICONS[b.status]} {b.status.value} | `{_cell(b.key)}` `{_cell(b.expr)}` | "
             f"{fmt_value(b.observed, b.unit)} | {_cell(limit)} | {fmt_delta(b.delta)} | {base} |"

@@ -77,6 +77,22 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     tuning.add_argument("--profile", metavar="NAME", help="load profile from [layers.load.profiles]")
     tuning.add_argument(
+        "--expect-workers",
+        metavar="N",
+        type=int,
+        help="load: run the master for N workers on other hosts (each: releasegate load-worker)",
+    )
+    tuning.add_argument(
+        "--master-bind", metavar="HOST[:PORT]", help="load: where that master listens (port 5557 by default)"
+    )
+    tuning.add_argument(
+        "--worker-wait",
+        metavar="SECONDS",
+        type=float,
+        default=60.0,
+        help="load: how long the master waits for its workers (default: 60)",
+    )
+    tuning.add_argument(
         "--watch-duration",
         metavar="SECONDS",
         type=float,
@@ -112,11 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(envs)
     layers = sub.add_parser("layers", help="list the layers, their stages and the metrics budgets may name")
     _add_config(layers)
-    from releasegate.commands import init, install, judge, merge, preflight, sla, slo, watch
+    from releasegate.commands import init, install, judge, load_worker, merge, preflight, sla, slo, watch
 
     init.register(sub)
     install.register(sub)
     judge.register(sub)
+    load_worker.register(sub)
     merge.register(sub)
     preflight.register(sub)
     slo.register(sub)
@@ -142,6 +159,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         from releasegate.commands.judge import run as judge_command
 
         return judge_command(args)
+    if args.command == "load-worker":
+        from releasegate.commands.load_worker import run as load_worker_command
+
+        return load_worker_command(args)
     if args.command == "merge":
         from releasegate.commands.merge import run as merge_command
 
@@ -180,7 +201,10 @@ def main(argv: Sequence[str] | None = None) -> ExitCode:
     previous = None
     # SIGTERM stops a run as Ctrl-C does (children stopped, reports written), also when a handler
     # of someone else's was installed first (coverage's, a wrapper's); only an ignored one is kept
-    if args.command in ("run", "preflight") and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
+    if (
+        args.command in ("run", "preflight", "load-worker")
+        and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN
+    ):
         previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return _dispatch(args)

@@ -17,23 +17,23 @@ request caps of the run's plan); the locustfile still runs unchanged with plain
             self.client.get("/products", name="GET /products")
 
 ``plan()`` is the run's plan (endpoints, profile, ...) written by the load layer, or ``{}``
-when the file runs on its own. This module imports Locust: only locustfiles import it,
-never the engine's process.
+when the file runs on its own. On a worker of another host (``releasegate load-worker``) the
+plan arrives from the master after the locustfile was imported, before any user starts: read
+it when a user runs (in a task or ``on_start``), not at import time; ``think_time()`` and
+``headers()`` are safe at class level (they follow the plan when it arrives).
+This module imports Locust: only locustfiles import it, never the engine's process.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import random
 import time
 from typing import Any
 
-from locust import between
-
 from releasegate.auth import renew_at
 from releasegate.layers._load import recorder
-from releasegate.layers._load.launcher import HEADERS_ENV
-from releasegate.layers._load.recorder import label
+from releasegate.layers._load.recorder import HEADERS_ENV, label
 
 __all__ = ["HEADERS_ENV", "Session", "headers", "label", "plan", "renew_at", "session", "think_time"]
 
@@ -44,15 +44,20 @@ def plan() -> dict[str, Any]:
 
 
 def think_time() -> Any:
-    """A Locust ``wait_time`` from the profile's ``think_time_s`` (no wait without a plan)."""
-    low, high = recorder.PLAN.get("profile", {}).get("think_time_s", (0.0, 0.0))
-    return between(float(low), float(high))
+    """A Locust ``wait_time`` from the profile's ``think_time_s`` (no wait without a plan),
+    read at each wait: it follows a plan that arrives after import."""
+
+    def wait_time(_user: Any) -> float:
+        low, high = recorder.PLAN.get("profile", {}).get("think_time_s", (0.0, 0.0))
+        return float(low) + random.random() * (float(high) - float(low))
+
+    return wait_time
 
 
 def headers() -> dict[str, str]:
-    """Extra request headers (the environment's headers and auth), passed by the load layer."""
-    raw = os.environ.get(HEADERS_ENV)
-    return {str(k): str(v) for k, v in json.loads(raw).items()} if raw else {}
+    """Extra request headers (the environment's headers and auth), passed by the load layer:
+    the process's one dict, filled in place when a remote worker's plan arrives."""
+    return recorder.HEADERS
 
 
 class Session:

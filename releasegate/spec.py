@@ -101,6 +101,9 @@ class RunOptions:
     headed: bool = False
     slow_mo_ms: int = 0
     load_profile: str | None = None
+    expect_workers: int | None = None  # load: a master for this many workers on other hosts
+    master_bind: tuple[str, int] | None = None  # load: where that master listens
+    worker_wait_s: float = 60.0  # load: how long the master waits for them
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -17,7 +17,12 @@ BOTTOM = ("releasegate.results", "releasegate.errors", "releasegate.exitcodes", 
           "releasegate.configfile", "releasegate.spec", "releasegate.registry")  # fmt: skip
 ENGINE = ("releasegate.engine", "releasegate.target", "releasegate.policy", "releasegate.progress",
           "releasegate.events")  # fmt: skip
-LOCUST_SIDE = ("releasegate.load", "releasegate.layers._load.recorder", "releasegate.suites.load")
+LOCUST_SIDE = (
+    "releasegate.load",
+    "releasegate.layers._load.recorder",
+    "releasegate.layers._load.remote",
+    "releasegate.suites.load",
+)
 ENTRY_ALIASES = (
     "releasegate.gates.__main__",
 )  # `python -m releasegate.gates`, an alias of `releasegate judge`

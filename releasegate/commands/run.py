@@ -122,6 +122,32 @@ def deployed_at(text: str | None, now: float | None = None) -> float:
     return moment.timestamp()
 
 
+def _remote_load(args: argparse.Namespace) -> dict[str, Any]:
+    """``--expect-workers N --master-bind HOST[:PORT] [--worker-wait S]``: a master for other hosts."""
+    expect, bind = getattr(args, "expect_workers", None), getattr(args, "master_bind", None)
+    if expect is None and bind is None:
+        return {}
+    if expect is None or bind is None:
+        raise UsageError(
+            "--expect-workers and --master-bind go together",
+            hint="e.g. --expect-workers 2 --master-bind 0.0.0.0:5557, then on each worker host: "
+            "releasegate load-worker --master THIS_HOST:5557",
+        )
+    if expect < 1:
+        raise UsageError(f"--expect-workers {expect} must be 1 or more")
+    if args.workers:
+        raise UsageError(
+            "--workers starts local load workers; --expect-workers waits for workers of other hosts",
+            hint="use one of them",
+        )
+    wait = float(getattr(args, "worker_wait", 60.0) or 60.0)
+    if wait <= 0:
+        raise UsageError(f"--worker-wait {wait:g} must be above 0 seconds")
+    from releasegate.layers._load.workers import parse_bind
+
+    return {"expect_workers": expect, "master_bind": parse_bind(bind), "worker_wait_s": wait}
+
+
 def options_from_args(args: argparse.Namespace, settings: RunSettings) -> RunOptions:
     extra: dict[str, Any] = {"baseline": args.baseline, "history": not args.no_history}
     if getattr(args, "watch_duration", None) is not None:
@@ -139,6 +165,7 @@ def options_from_args(args: argparse.Namespace, settings: RunSettings) -> RunOpt
         headed=args.headed,
         slow_mo_ms=args.slow_mo,
         load_profile=args.profile,
+        **_remote_load(args),
         extra=extra,
     )
 

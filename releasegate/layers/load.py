@@ -1,9 +1,10 @@
 """The load layer: Locust in its own processes, judged on exact HDR statistics.
 
 ``run(ctx)`` picks a profile, writes a plan for the recorder plugin (``_load/recorder.py``),
-starts ``python -m locust`` (one process, or a loopback master with ``ctx.options.workers``
-workers), scrapes the target's Prometheus metrics before and after, and turns the results file
-the recorder wrote into Samples for gates and Records for people. Locust is never imported here.
+starts ``python -m locust`` (one process, a loopback master with ``ctx.options.workers``
+workers, or a master for ``ctx.options.expect_workers`` workers on other hosts), scrapes the
+target's Prometheus metrics before and after, and turns the results file the recorder wrote
+into Samples for gates and Records for people. Locust is never imported here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from releasegate.auth import LoginFailed, MissingCredential, credentials, renew_
 from releasegate.config import Environment
 from releasegate.errors import ConfigError, LayerError
 from releasegate.layers._load import collect, launcher, prom
+from releasegate.layers._load import workers as remote_workers
 from releasegate.layers._load.abort import Rule, check_supported
 from releasegate.layers._load.profiles import DEFAULT_PROFILES, Endpoint, LoadSettings, Profile
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, utcnow
@@ -143,6 +145,53 @@ def _headers(ctx: LayerContext) -> tuple[dict[str, str], list[str], dict[str, An
     return dict(found.headers), list(found.secrets), renewal
 
 
+def _results(
+    outcome: launcher.Outcome,
+    out: Path,
+    live: Path,
+    remote: launcher.Remote | None,
+    *,
+    timeout: float,
+    base_url: str,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The recorder's results and, when they cannot be trusted, why (fail closed)."""
+    log_tail = launcher.tail(outcome.logs[0]) if outcome.logs else ""
+    if outcome.timed_out:
+        return None, f"Locust did not finish within {timeout:.0f}s and was stopped\n{log_tail}"
+    if not out.exists():
+        if remote:
+            return None, remote_workers.no_show(remote, live)
+        return None, f"Locust (exit {outcome.returncode}) wrote no results\n{log_tail}"
+    results: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    short = remote_workers.shortfall(results, remote.expect) if remote else None
+    if short:
+        return results, short
+    if outcome.returncode != 0:
+        return results, f"Locust exited with {outcome.returncode}\n{log_tail}"
+    missing = results["workers"]["missing"]
+    if missing:
+        return results, f"{len(missing)} worker(s) never sent their final statistics: {missing}"
+    if not results["cells"]:
+        return results, f"no request was recorded against {base_url}\n{log_tail}"
+    return results, None
+
+
+def _timeout(
+    ctx: LayerContext, settings: LoadSettings, profile: Profile, workers: int, remote: launcher.Remote | None
+) -> float:
+    """How long Locust may take: the run, its start, each worker, and the wait for remote ones."""
+    wait = remote.wait_s if remote else 0.0
+    budget = profile.run_time_s + settings.startup_timeout_s + 15.0 * (1 + workers) + wait
+    return min(budget, settings.timeout_s + wait, ctx.remaining_s(budget))
+
+
+def _remote(options: RunOptions) -> launcher.Remote | None:
+    if not options.expect_workers:
+        return None
+    host, port = options.master_bind or ("0.0.0.0", remote_workers.DEFAULT_PORT)
+    return launcher.Remote(host=host, port=port, expect=options.expect_workers, wait_s=options.worker_wait_s)
+
+
 def _scrape(ctx: LayerContext, settings: LoadSettings, headers: dict[str, str]) -> prom.Series | None:
     sm = settings.server_metrics
     if not sm.enabled:
@@ -173,7 +222,8 @@ def run(ctx: LayerContext) -> LayerResult:
     max_rate = ctx.options.max_rate
     out, live = art / "results.json", art / "live.json"
     out.unlink(missing_ok=True)
-    workers = max(0, int(ctx.options.workers or 0))
+    remote = _remote(ctx.options)
+    workers = remote.expect if remote else max(0, int(ctx.options.workers or 0))
     plan = {
         "out": str(out),
         "live": str(live),
@@ -189,6 +239,7 @@ def run(ctx: LayerContext) -> LayerResult:
         "profile": name,
         "profile_settings": plan["profile"],
         "workers": workers,
+        "remote_workers": remote is not None,
         "locustfile": str(locustfile),
         "locust": _version("locust"),
         "max_rate": max_rate,
@@ -198,12 +249,13 @@ def run(ctx: LayerContext) -> LayerResult:
     plan["auth"] = renewal
     hidden = [*ctx.secrets, *secrets]
     before = _scrape(ctx, settings, headers)
-    budget = profile.run_time_s + settings.startup_timeout_s + 15.0 * (1 + workers)
-    timeout = min(budget, settings.timeout_s, ctx.remaining_s(budget))
+    timeout = _timeout(ctx, settings, profile, workers, remote)
     ctx.progress(
         f"load: profile {name} for {profile.run_time_s:g}s against {ctx.base_url}"
         + (f" with {workers} workers" if workers else "")
     )
+    if remote:
+        ctx.progress(remote_workers.waiting_line(remote))
     outcome = launcher.run(
         launcher.Launch(
             locustfile=locustfile,
@@ -211,15 +263,14 @@ def run(ctx: LayerContext) -> LayerResult:
             users=first.users if first else profile.users,
             spawn_rate=first.spawn_rate if first else profile.spawn_rate,
             safety_run_time_s=profile.run_time_s + 15.0,
-            workers=workers,
+            workers=0 if remote else workers,
             artifact_dir=art,
             plan=plan,
             headers=headers,
             timeout_s=timeout,
+            remote=remote,
         ),
-        progress=lambda d: ctx.progress(
-            f"load: {d.get('elapsed_s', 0):.0f}s, {d.get('requests', 0)} requests"
-        ),
+        progress=lambda d: ctx.progress(remote_workers.progress_line(d)),
     )
     after = _scrape(ctx, settings, headers) if before is not None else None
     scrub_tree(art, hidden)  # Locust's CSV, HTML, logs and the recorder's files
@@ -227,27 +278,19 @@ def run(ctx: LayerContext) -> LayerResult:
     artifacts = [
         ctx.rel(p) for p in [*outcome.logs, out, art / "locust.html", art / "locust_stats.csv"] if p.exists()
     ]
-    log_tail = launcher.tail(outcome.logs[0]) if outcome.logs else ""
-    if outcome.timed_out:
-        return _error(
-            ctx, started, f"Locust did not finish within {timeout:.0f}s and was stopped\n{log_tail}", meta
-        )
-    if not out.exists():
-        return _error(ctx, started, f"Locust (exit {outcome.returncode}) wrote no results\n{log_tail}", meta)
-    results = json.loads(out.read_text(encoding="utf-8"))
-    if outcome.returncode != 0:
-        return _error(ctx, started, f"Locust exited with {outcome.returncode}\n{log_tail}", meta)
-    missing = results["workers"]["missing"]
-    if missing:
-        return _error(
-            ctx, started, f"{len(missing)} worker(s) never sent their final statistics: {missing}", meta
-        )
-    if not results["cells"]:
-        return _error(ctx, started, f"no request was recorded against {ctx.base_url}\n{log_tail}", meta)
+    results, problem = _results(outcome, out, live, remote, timeout=timeout, base_url=ctx.base_url)
+    if results is not None:
+        meta["worker_roster"] = results["workers"].get("roster", {})
+    if problem or results is None:
+        if remote:  # say it on the console too, not only in the report
+            ctx.progress(f"load: {problem}")
+        return _error(ctx, started, problem or "no results", meta)
     meta["stop_reason"] = results["stop_reason"]
     eps = collect.endpoints(results)
     samples = collect.client_samples(results, eps, target_rate)
     records = collect.records(results, eps, ctx.redact)
+    if remote:
+        records += remote_workers.records(results)
     reports = [ctx.rel(p) for p in (art / "locust.html", art / "locust_failures.csv") if p.exists()]
     findings = collect.findings(
         eps,

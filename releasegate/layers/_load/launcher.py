@@ -25,6 +25,8 @@ from releasegate.proc import stop_group
 ROOT = Path(__file__).resolve().parents[3]
 PLAN_ENV = "RELEASEGATE_LOAD_PLAN"
 HEADERS_ENV = "RELEASEGATE_LOAD_HEADERS"
+NAME_ENV = "RELEASEGATE_LOAD_WORKER_NAME"  # how reports name a remote worker
+REMOTE_ENV = "RELEASEGATE_LOAD_REMOTE"  # set by `releasegate load-worker`: the plan comes from the master
 BUILTIN_LOCUSTFILES = {"generic": "suites/load/generic.py", "promptlib": "suites/load/promptlib.py"}
 POLL_S = 0.2
 
@@ -45,6 +47,22 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Remote:
+    """A master for workers on other hosts (``--expect-workers N --master-bind HOST:PORT``)."""
+
+    host: str
+    port: int
+    expect: int
+    wait_s: float = 60.0
+
+    @property
+    def join(self) -> str:
+        """The command a worker host runs to join (an address to fill in when bound to all)."""
+        host = "<this-host>" if self.host in ("0.0.0.0", "::", "*") else self.host
+        return f"releasegate load-worker --master {host}:{self.port}"
+
+
 @dataclass
 class Launch:
     locustfile: Path
@@ -58,6 +76,7 @@ class Launch:
     headers: Mapping[str, str] = field(default_factory=dict)
     extra_env: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = 120.0
+    remote: Remote | None = None
 
 
 @dataclass
@@ -103,6 +122,11 @@ def commands(launch: Launch, port: int | None = None) -> list[list[str]]:
         "--html",
         str(out) + ".html",
     ]
+    if launch.remote is not None:
+        r = launch.remote
+        master = ["--master", "--master-bind-host", r.host, "--master-bind-port", str(r.port)]
+        wait = ["--expect-workers", str(r.expect), "--expect-workers-max-wait", f"{max(1, int(r.wait_s))}"]
+        return [[*main, *master, *wait]]
     if launch.workers <= 0:
         return [main]
     assert port is not None

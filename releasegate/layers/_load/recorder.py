@@ -39,10 +39,12 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
-from releasegate.layers._load import hdr
+from releasegate.layers._load import hdr, remote
 from releasegate.layers._load.abort import Cell, Rule, evaluate
+from releasegate.layers._load.remote import ROSTER
 
 PLAN_ENV = "RELEASEGATE_LOAD_PLAN"
+HEADERS_ENV = "RELEASEGATE_LOAD_HEADERS"
 FORMAT = "releasegate-load/1"
 FINAL_MESSAGE = "releasegate_final"
 TICK_S = 0.5
@@ -58,7 +60,15 @@ def _load_plan() -> dict[str, Any]:
     return plan
 
 
+def _env_headers() -> dict[str, str]:
+    raw = os.environ.get(HEADERS_ENV)
+    return {str(k): str(v) for k, v in json.loads(raw).items()} if raw else {}
+
+
+# One object each for the whole process: a remote worker fills them in place when the plan
+# arrives from the master (``remote.fetch_plan``), so what locustfiles hold stays current.
 PLAN = _load_plan()
+HEADERS = _env_headers()
 
 
 def label(request_type: str, name: str) -> str:
@@ -239,12 +249,38 @@ def _on(hook: Any, listener: Callable[..., Any]) -> None:
     hook.add_listener(listener)
 
 
-def _worker_connected(client_id: str, **_: Any) -> None:
+def _worker_connected(client_id: str) -> None:
     STATE["workers"].add(client_id)
+    ROSTER.joined(client_id)
+    if PLAN.get("live") and STATE["t0"] is None:  # still waiting for workers: say who came
+        roster = ROSTER.as_json(None)
+        _write(PLAN["live"], {"waiting": True, "workers": len(roster), "expected": PLAN.get("workers")})
 
 
 def _on_init(environment: Environment, **_: Any) -> None:
     _on(environment.events.request, RECORDER.on_request)
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner) and not PLAN and os.environ.get(remote.REMOTE_ENV):
+        remote.fetch_plan(environment, PLAN, HEADERS, lambda: _apply_plan(environment))
+    else:
+        _apply_plan(environment)
+    if isinstance(runner, WorkerRunner):
+        locust.runners.WORKER_REPORT_INTERVAL = 1.0
+        _on(environment.events.report_to_master, _ship)
+        _on(environment.events.test_stop, lambda **_kw: _ship_final(environment))
+        return
+    if isinstance(runner, MasterRunner):
+        _on(environment.events.worker_report, _receive)
+        _on(environment.events.worker_connect, lambda client_id, **_kw: _worker_connected(client_id))
+        runner.register_message(FINAL_MESSAGE, _receive_final)
+        remote.serve_plan(environment, PLAN, HEADERS)
+    _on(environment.events.test_start, lambda **_kw: _on_start(environment))
+    _on(environment.events.spawning_complete, lambda **_kw: STATE.update(spawned_at=time.time()))
+    _on(environment.events.quitting, lambda **_kw: _on_quitting(environment))
+
+
+def _apply_plan(environment: Environment) -> None:
+    """Pacing and the request cap of the plan, on the user classes of this process."""
     rate = _iteration_rate(PLAN)
     if rate:
         users = max(1, int(PLAN["profile"].get("users", 1)))
@@ -255,19 +291,6 @@ def _on_init(environment: Environment, **_: Any) -> None:
     if share is not None and not isinstance(environment.runner, MasterRunner):
         for cls in environment.user_classes:
             cls.wait_time = _capped(cls.wait_time, share)
-    runner = environment.runner
-    if isinstance(runner, WorkerRunner):
-        locust.runners.WORKER_REPORT_INTERVAL = 1.0
-        _on(environment.events.report_to_master, _ship)
-        _on(environment.events.test_stop, lambda **_kw: _ship_final(environment))
-        return
-    if isinstance(runner, MasterRunner):
-        _on(environment.events.worker_report, lambda client_id, data: _receive(data))
-        _on(environment.events.worker_connect, _worker_connected)
-        runner.register_message(FINAL_MESSAGE, _receive_final)
-    _on(environment.events.test_start, lambda **_kw: _on_start(environment))
-    _on(environment.events.spawning_complete, lambda **_kw: STATE.update(spawned_at=time.time()))
-    _on(environment.events.quitting, lambda **_kw: _on_quitting(environment))
 
 
 def _ship(client_id: str, data: dict[str, Any]) -> None:
@@ -279,13 +302,15 @@ def _ship_final(environment: Environment) -> None:
     environment.runner.send_message(FINAL_MESSAGE, RECORDER.drain())
 
 
-def _receive(data: dict[str, Any]) -> None:
+def _receive(client_id: str, data: dict[str, Any], **_: Any) -> None:
     if "releasegate" in data:
         STORE.add(data["releasegate"])
+        ROSTER.delivered(client_id, data["releasegate"])
 
 
-def _receive_final(environment: Environment, msg: Any) -> None:
+def _receive_final(environment: Environment, msg: Any, **_: Any) -> None:
     STORE.add(msg.data)
+    ROSTER.delivered(msg.node_id, msg.data, final=True)
     STATE["finals"].add(msg.node_id)
 
 
@@ -329,6 +354,8 @@ def _controller(environment: Environment) -> None:
         now = time.time()
         elapsed = now - t0
         _local_drain(environment, int(now))
+        if isinstance(runner, MasterRunner):
+            ROSTER.check(runner)
         while stages and elapsed >= stages[0][0]:
             _at, users, rate = stages.pop(0)
             runner.start(users, rate)
@@ -357,7 +384,7 @@ def _controller(environment: Environment) -> None:
     runner.stop()
     if isinstance(runner, MasterRunner):
         for _ in range(40):
-            if STATE["workers"] <= STATE["finals"]:
+            if STATE["workers"] - ROSTER.dropped() <= STATE["finals"]:
                 break
             gevent.sleep(0.25)
     _finish(environment)
@@ -408,6 +435,7 @@ def _finish(environment: Environment) -> None:
             "connected": len(STATE["workers"]),
             "final": len(STATE["finals"]),
             "missing": sorted(STATE["workers"] - STATE["finals"]),
+            "roster": ROSTER.as_json(STATE["t0"]),
         },
         "cells": STORE.rows(t0),
         "errors": {name: dict(msgs) for name, msgs in STORE.errors.items()},

@@ -6,10 +6,11 @@ or with a plan written by the load layer (``RELEASEGATE_LOAD_PLAN``).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
-from locust import FastHttpUser
+from locust import FastHttpUser, task
 
 from releasegate.load import headers, plan, session, think_time
 
@@ -37,14 +38,26 @@ def _task(endpoint: dict[str, Any]) -> Callable[[FastHttpUser], None]:
     return call
 
 
-def _tasks() -> dict[Callable[[FastHttpUser], None], int]:
+_CHOICES: list[tuple[object, list[Callable[[FastHttpUser], None]], list[int]]] = []
+
+
+def _choices() -> tuple[list[Callable[[FastHttpUser], None]], list[int]]:
+    """The plan's endpoints as (calls, weights), read when users run: on a worker of another
+    host the plan arrives from the master after this file was imported."""
     endpoints = plan().get("endpoints") or DEFAULT_ENDPOINTS
-    return {_task(ep): int(ep.get("weight", 1)) for ep in endpoints}
+    if not _CHOICES or _CHOICES[0][0] is not endpoints:
+        calls = [_task(ep) for ep in endpoints]
+        _CHOICES[:] = [(endpoints, calls, [int(ep.get("weight", 1)) for ep in endpoints])]
+    return _CHOICES[0][1], _CHOICES[0][2]
 
 
 class WeightedEndpoints(FastHttpUser):
     """One request per iteration, chosen by weight among the configured endpoints."""
 
     wait_time = think_time()
-    tasks = _tasks()  # type: ignore[assignment]  # Locust accepts {task: weight}
     default_headers = headers()
+
+    @task
+    def weighted(self) -> None:
+        calls, weights = _choices()
+        random.choices(calls, weights)[0](self)

@@ -66,12 +66,14 @@ class Roster:
                 "requests": 0,
                 "final": False,
                 "dropped_at": None,
+                "last_report_at": None,
             }
         return entry
 
     def delivered(self, client_id: str, batch: dict[str, Any], *, final: bool = False) -> None:
         entry = self.joined(client_id)
         entry["requests"] += sum(int(row[2]) + int(row[3]) for row in batch.get("rows", []))
+        entry["last_report_at"] = time.time()
         if final:
             entry["final"] = True
 
@@ -93,7 +95,12 @@ class Roster:
             return None if at is None or t0 is None else round(at - t0, 2)
 
         return {
-            cid: {**e, "joined_s": rel(e["joined_at"]), "dropped_s": rel(e["dropped_at"])}
+            cid: {
+                **e,
+                "joined_s": rel(e["joined_at"]),
+                "dropped_s": rel(e["dropped_at"]),
+                "last_report_s": rel(e["last_report_at"]),
+            }
             for cid, e in sorted(self.workers.items())
         }
 

@@ -76,8 +76,10 @@ def shortfall(results: dict[str, Any], expect: int) -> str | None:
         if cid in delivered:
             continue
         if e.get("dropped_s") is not None:
+            last = e.get("last_report_s")
+            heard = f", last report at t={last:g}s" if last is not None else ", no report"
             problems.append(
-                f"{_who(cid, e)} dropped out at t={e['dropped_s']:g}s after {e['requests']} requests"
+                f"{_who(cid, e)} dropped out at t={e['dropped_s']:g}s after {e['requests']} requests{heard}"
             )
         elif not e["final"]:
             problems.append(f"{_who(cid, e)} never sent its final statistics ({e['requests']} requests)")

@@ -140,7 +140,7 @@ def _remote_load(args: argparse.Namespace) -> dict[str, Any]:
             "--workers starts local load workers; --expect-workers waits for workers of other hosts",
             hint="use one of them",
         )
-    wait = float(getattr(args, "worker_wait", 60.0) or 60.0)
+    wait = float(getattr(args, "worker_wait", 60.0))
     if wait <= 0:
         raise UsageError(f"--worker-wait {wait:g} must be above 0 seconds")
     from releasegate.layers._load.workers import parse_bind

@@ -159,7 +159,7 @@ def _results(
     if outcome.timed_out:
         return None, f"Locust did not finish within {timeout:.0f}s and was stopped\n{log_tail}"
     if not out.exists():
-        if remote:
+        if remote and remote_workers.GAVE_UP in log_tail:
             return None, remote_workers.no_show(remote, live)
         return None, f"Locust (exit {outcome.returncode}) wrote no results\n{log_tail}"
     results: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))

@@ -114,3 +114,23 @@ def test_a_worker_killed_mid_run_makes_it_inconclusive_naming_it(tmp_path: Path)
     verdict = _verdict(tmp_path)
     assert verdict["verdict"] == "INCONCLUSIVE"
     assert "w-doomed" in json.dumps(verdict)
+
+
+def test_a_master_that_cannot_listen_says_so_not_that_workers_did_not_come(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            _master(tmp_path, port, expect=1, wait_s=20, duration_s=3),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    out = done.stdout + done.stderr
+    assert done.returncode == 3, out
+    assert "wrote no results" in out
+    assert "expected worker(s) joined" not in out

@@ -19,15 +19,17 @@ from releasegate.layers._load.launcher import Remote
 from releasegate.results import Record, Status
 
 DEFAULT_PORT = 5557
+GAVE_UP = "Gave up waiting for workers to connect"  # Locust's master, at --expect-workers-max-wait
 
 
 def parse_bind(text: str) -> tuple[str, int]:
-    """``HOST[:PORT]`` (``[::1]:5557`` for IPv6) -> (host, port); the port defaults to 5557."""
+    """``HOST[:PORT]`` (``[::1]:5557`` or a bare ``fe80::1`` for IPv6) -> (host, port); the port
+    defaults to 5557."""
     raw = text.strip()
     host, port = raw, str(DEFAULT_PORT)
     if raw.startswith("["):
-        host, _, rest = raw[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else port
+        host, closed, rest = raw[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else port if closed and not rest else ""
     elif raw.count(":") == 1:
         host, port = raw.split(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:

@@ -19,6 +19,7 @@ ENGINE = ("releasegate.engine", "releasegate.target", "releasegate.policy", "rel
           "releasegate.events")  # fmt: skip
 LOCUST_SIDE = (
     "releasegate.load",
+    "releasegate.layers._load.pacing",
     "releasegate.layers._load.recorder",
     "releasegate.layers._load.remote",
     "releasegate.suites.load",

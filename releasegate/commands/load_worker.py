@@ -26,13 +26,14 @@ from releasegate.exitcodes import ExitCode
 __all__ = ["register", "run"]
 
 JOINED = "plan received from the master"
+SILENT = "Didn't get heartbeat from master"  # Locust's worker, when the master is gone
 EXAMPLES = """\
 examples:
   releasegate load-worker --master 10.0.0.5:5557
   releasegate load-worker --master load-master.ci.svc:5557 --wait 120
 
-exit codes: 0 the run ended and this worker took part, 3 no master answered (or the worker
-failed or was stopped at --max-run)
+exit codes: 0 the master ended the run and this worker took part; 3 no master answered, the
+master went silent, the worker failed, or it was stopped at --max-run
 """
 
 
@@ -84,11 +85,13 @@ def command(host: str, port: int) -> list[str]:
     ]
 
 
-def _pump(stream: IO[bytes], joined: threading.Event) -> None:
+def _pump(stream: IO[bytes], joined: threading.Event, silent: threading.Event) -> None:
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", errors="replace")
         if JOINED in line:
             joined.set()
+        if SILENT in line:
+            silent.set()
         sys.stdout.write(line)
         sys.stdout.flush()
 
@@ -107,8 +110,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         command(host, port), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
     assert proc.stdout is not None
-    joined = threading.Event()
-    pump = threading.Thread(target=_pump, args=(proc.stdout, joined), daemon=True)
+    joined, silent = threading.Event(), threading.Event()
+    pump = threading.Thread(target=_pump, args=(proc.stdout, joined, silent), daemon=True)
     pump.start()
     started = time.monotonic()
     reason = None
@@ -127,6 +130,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         pump.join(timeout=2.0)
     if reason is None and not joined.is_set():
         reason = f"the worker exited ({proc.returncode}) before the master at {host}:{port} handed out a plan"
+    if reason is None and silent.is_set():
+        reason = f"the master at {host}:{port} went silent before the run ended; stopped"
     if reason is None and proc.returncode != 0:
         reason = f"the worker exited with {proc.returncode}"
     if reason:

@@ -49,6 +49,13 @@ def _verdict(tmp: Path) -> dict[str, Any]:
     return data
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _live_requests(tmp: Path) -> int:
     for live in (tmp / "reports").glob("2*/load/live.json"):
         try:
@@ -134,3 +141,18 @@ def test_a_master_that_cannot_listen_says_so_not_that_workers_did_not_come(tmp_p
     assert done.returncode == 3, out
     assert "wrote no results" in out
     assert "expected worker(s) joined" not in out
+
+
+def test_a_worker_whose_master_dies_stops_by_itself(tmp_path: Path) -> None:
+    port = free_port()
+    master = start(_master(tmp_path, port, expect=1, wait_s=30, duration_s=20), tmp_path / "master.log")
+    worker = start(_worker(port, "w-orphan"), tmp_path / "orphan.log")
+    try:
+        wait_for(lambda: _live_requests(tmp_path) > 10, 60, "the run to send requests")
+        (locust,) = [pid for pid in children(master.pid) if b"locust" in _cmdline(pid)]
+        os.killpg(locust, signal.SIGKILL)  # the master's host goes away: no quit message, no heartbeat
+        assert worker.wait(timeout=60) == 3, (tmp_path / "orphan.log").read_text()
+        assert master.wait(timeout=60) == 3, (tmp_path / "master.log").read_text()
+    finally:
+        stop([master, worker])
+    assert "went silent before the run ended" in (tmp_path / "orphan.log").read_text()

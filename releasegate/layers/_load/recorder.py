@@ -10,7 +10,9 @@ A locustfile registers it by importing the public module (``import releasegate.l
 * when a plan is given (``RELEASEGATE_LOAD_PLAN`` = path of a JSON file), the master (or the
   single local process) also paces users for open-model profiles (intended vs actual start),
   drives stages, enforces the duration and request caps, evaluates abort rules on the live
-  per-second series, and writes the results file the load layer reads.
+  per-second series, and writes the results file the load layer reads;
+* on workers of other hosts (``releasegate load-worker``) the plan comes from the master
+  instead of a file, and the master keeps a roster of them (``_load/remote.py``).
 
 The request cap (``max_requests``) is held by each process that runs users: a user stops
 before its next iteration once its process has sent its share (the cap split evenly over the
@@ -36,10 +38,9 @@ import gevent
 import locust.runners
 from locust import events
 from locust.env import Environment
-from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
-from releasegate.layers._load import hdr, remote
+from releasegate.layers._load import hdr, pacing, remote
 from releasegate.layers._load.abort import Cell, Rule, evaluate
 from releasegate.layers._load.remote import ROSTER
 
@@ -191,59 +192,6 @@ STORE = Store()
 STATE: dict[str, Any] = {"t0": None, "written": False, "spawned_at": None, "finals": set(), "workers": set()}
 
 
-def _paced(interval: float) -> Any:
-    """wait_time for open-model pacing: one iteration per ``interval`` per user, on a fixed schedule."""
-
-    def wait_time(user: Any) -> float:
-        now = time.time()
-        intended = getattr(user, "_rg_intended", None) or now
-        nxt = intended + interval
-        user._rg_intended = nxt
-        user._rg_pending = True
-        return max(0.0, nxt - now)
-
-    return wait_time
-
-
-def _with_intended(original: Any) -> Any:
-    def context(user: Any) -> dict[str, Any]:
-        ctx = dict(original(user))
-        if getattr(user, "_rg_pending", False):
-            user._rg_pending = False
-            ctx["rg_intended"] = user._rg_intended
-        elif getattr(user, "_rg_intended", None) is None:
-            user._rg_intended = time.time()
-        return ctx
-
-    return context
-
-
-def _iteration_rate(plan: dict[str, Any]) -> float | None:
-    profile = plan.get("profile", {})
-    rates = [r for r in (profile.get("arrival_rate"), plan.get("max_rate")) if r]
-    return float(min(rates)) if rates else None
-
-
-def _share(plan: dict[str, Any]) -> int | None:
-    """This process's part of ``max_requests``: the cap split evenly over the workers (rounded up)."""
-    cap = plan.get("profile", {}).get("max_requests")
-    if not cap:
-        return None
-    workers = max(1, int(plan.get("workers") or 0))
-    return -(-int(cap) // workers)
-
-
-def _capped(original: Any, share: int) -> Any:
-    """wait_time that stops the user before its next iteration once the process sent ``share``."""
-
-    def wait_time(user: Any) -> Any:
-        if RECORDER.total >= share:
-            raise StopUser
-        return original(user)
-
-    return wait_time
-
-
 def _on(hook: Any, listener: Callable[..., Any]) -> None:
     """Locust's EventHook.add_listener, typed."""
     hook.add_listener(listener)
@@ -281,16 +229,16 @@ def _on_init(environment: Environment, **_: Any) -> None:
 
 def _apply_plan(environment: Environment) -> None:
     """Pacing and the request cap of the plan, on the user classes of this process."""
-    rate = _iteration_rate(PLAN)
+    rate = pacing.iteration_rate(PLAN)
     if rate:
         users = max(1, int(PLAN["profile"].get("users", 1)))
         for cls in environment.user_classes:
-            cls.wait_time = _paced(users / rate)
-            cls.context = _with_intended(cls.context)  # type: ignore[method-assign]
-    share = _share(PLAN)
+            cls.wait_time = pacing.paced(users / rate)
+            cls.context = pacing.with_intended(cls.context)  # type: ignore[method-assign]
+    share = pacing.share(PLAN)
     if share is not None and not isinstance(environment.runner, MasterRunner):
         for cls in environment.user_classes:
-            cls.wait_time = _capped(cls.wait_time, share)
+            cls.wait_time = pacing.capped(cls.wait_time, share, lambda: RECORDER.total)
 
 
 def _ship(client_id: str, data: dict[str, Any]) -> None:

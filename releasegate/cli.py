@@ -28,6 +28,8 @@ examples:
   releasegate run --env staging --expect-version 3f9c2a1
   releasegate run --base-url https://staging.example.com --layers smoke,contract
   releasegate run --env production --stage post-deploy --on-no-go ./rollback.sh
+  releasegate run --layers load --expect-workers 2 --master-bind 0.0.0.0:5557
+                                                    load from 2 hosts running releasegate load-worker
 
 exit codes: 0 GO (warnings allowed), 1 NO-GO, 2 usage/config error, 3 inconclusive
 environment: RELEASEGATE_ENV, RELEASEGATE_STAGE, RELEASEGATE_LAYERS, RELEASEGATE_BASE_URL,

@@ -42,7 +42,7 @@ def _run(capsys, *argv: str) -> tuple[ExitCode, str, str]:
 def test_help_shows_the_commands(capsys) -> None:
     code, out, _ = _run(capsys, "--help")
     assert code == ExitCode.GO
-    for command in ("run", "envs", "layers", "preflight", "slo", "sla", "judge", "merge"):
+    for command in ("run", "envs", "layers", "preflight", "slo", "sla", "judge", "merge", "load-worker"):
         assert re.search(rf"^\s+{command}\s", out, re.MULTILINE), command
 
 

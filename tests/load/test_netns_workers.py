@@ -147,3 +147,21 @@ def test_requests_come_from_every_worker_host_and_merge_exactly(tmp_path: Path, 
     assert verdict["verdict"] == "GO", verdict["reason"]
     assert "releasegate load-worker --master 10.250.0.1:5557" in (tmp_path / "master.log").read_text()
     assert _files_holding(token, tmp_path, Path(tempfile.gettempdir()) / LOCUSTFILE.name) == []
+
+
+def test_the_namespaces_are_removed_also_when_the_test_fails() -> None:
+    import subprocess
+
+    made: list[str] = []
+
+    def failing_test() -> None:
+        with namespaces(2) as hosts:
+            made.extend(h.netns for h in hosts)
+            raise RuntimeError("seeded failure inside the hosts")
+
+    with pytest.raises(RuntimeError, match="seeded"):
+        failing_test()
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10, check=False)
+    assert made
+    assert not set(listed.stdout.split()) & set(made)
+    assert not any(name.startswith(made[0][:8]) for name in listed.stdout.split())

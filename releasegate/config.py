@@ -130,11 +130,78 @@ class LoginFlow(_Strict):
         return self.token or self.token_field
 
 
+ACCOUNT_NAME_VAR = "RELEASEGATE_ACCOUNT_NAME"
+"""Set to a generated account's handle (lowercase letters and digits) in a sign-up body."""
+
+
+class AccountRequest(_Strict):
+    """One request of a throwaway account's life: its ``body`` may hold ``${VAR}`` references."""
+
+    path: str = Field(description="Relative to base_url, or a full URL.")
+    method: Literal["POST", "PUT", "PATCH", "DELETE"] = "POST"
+    format: Literal["json", "form"] = "json"
+    body: dict[str, Any] | None = None
+
+
+class SignupFlow(_Strict):
+    """How the environment makes a throwaway account (the contract layer runs as one).
+
+    The generated account's email and password stand in for the login's variables
+    (``email_env`` / ``password_env``; default the login's ``username_env`` / ``password_env``)
+    in the sign-up body, the login and ``delete``; ``${RELEASEGATE_ACCOUNT_NAME}`` is a handle
+    for apps that want a user name too. Without ``body``: the login's short-form fields.
+    """
+
+    path: str = Field(description="The sign-up endpoint, relative to base_url, or a full URL.")
+    method: Literal["POST", "PUT"] = "POST"
+    format: Literal["json", "form"] = "json"
+    body: dict[str, Any] | None = None
+    email_env: str | None = None
+    password_env: str | None = None
+    delete: AccountRequest | None = Field(
+        default=None, description="How the account removes itself at the end (sent with its token)."
+    )
+
+
 class AuthConfig(_Strict):
     header: str = Field(default="Authorization", description="The request header that carries the token.")
     scheme: str = Field(default="Bearer", description='Prefix of the token ("Token", "Bearer"; "" for none).')
     token_env: str | None = Field(default=None, description="Env var holding a static token.")
     login: LoginFlow | None = None
+    signup: SignupFlow | None = Field(
+        default=None, description="How to make a throwaway account that logs in like `login`."
+    )
+
+    @model_validator(mode="after")
+    def _signup_logs_in(self) -> AuthConfig:
+        if self.signup is None:
+            return self
+        if self.login is None:
+            raise ValueError("auth.signup needs auth.login: the throwaway account logs in the same way")
+        flow = self.login
+        email = self.signup.email_env or flow.username_env
+        password = self.signup.password_env or flow.password_env
+        if not email or not password:
+            raise ValueError(
+                "auth.signup: set email_env and password_env to the login body's variables that "
+                "the throwaway account's email and password replace"
+            )
+        unknown = [v for v in (email, password) if v not in flow.variables()]
+        if unknown:
+            raise ValueError(f"auth.signup: {', '.join(unknown)} is not a variable of auth.login")
+        if self.signup.body is None and flow.body is not None:
+            raise ValueError("auth.signup needs a body when auth.login has one")
+        return self
+
+    def account_vars(self) -> tuple[str, str] | None:
+        """The login variables a throwaway account's (email, password) replace; None without signup."""
+        if self.signup is None or self.login is None:
+            return None
+        email = self.signup.email_env or self.login.username_env
+        password = self.signup.password_env or self.login.password_env
+        assert email
+        assert password
+        return email, password
 
     def header_value(self, token: str) -> str:
         """``Bearer <token>``; a scheme ending in ``=`` (``session=``) is joined without a space."""

@@ -90,6 +90,7 @@ def run_gates(
         verdict = judge(judged, budgets, baseline=chosen)
         if history is not None:
             notes += seed_notes(run, history)
+        notes += [f"{lr.layer}: {note}" for lr in run.layers for note in lr.meta.get("notes") or []]
         verdict.notes.extend(notes)
         note = notify_from_config(config, verdict, run, environ)
         if note:

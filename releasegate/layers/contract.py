@@ -24,14 +24,17 @@ import json
 import os
 import random
 import shlex
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from releasegate.config import Environment
 from releasegate.configfile import choose
 from releasegate.errors import ConfigError
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, shareable, utcnow
-from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy
+from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy, RunOptions
 
 __all__ = ["CHECKS", "SPEC", "ContractSettings", "run"]
 
@@ -97,6 +100,15 @@ class ContractSettings(LayerSettings):
         default=None,
         description="schemathesis.toml to start from (default: the project's, else suites/contract's).",
     )
+    account: Literal["auto", "generated", "configured"] = Field(
+        default="auto",
+        description="Who the run acts as: a throwaway account made through [auth.signup] and removed "
+        "at the end ('generated'), the environment's configured credentials ('configured'), or "
+        "'auto': generated when the environment can make accounts and the run may write.",
+    )
+    cleanup: bool = Field(
+        default=True, description="Delete what the run created where the spec has a DELETE for it."
+    )
 
     @field_validator("checks", "exclude_checks")
     @classmethod
@@ -113,13 +125,15 @@ class ContractSettings(LayerSettings):
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def _header_templates(ctx: LayerContext, login_token: bool) -> dict[str, str]:
+def _header_templates(ctx: LayerContext, login_token: bool, generated: bool = False) -> dict[str, str]:
     """Header -> value template holding ``${VAR}`` references, never values."""
     from releasegate.layers._contract.auth import TOKEN_VAR
 
     env = ctx.environment
     templates = {h: "${" + var + "}" for h, var in env.headers_from_env.items() if os.environ.get(var)}
-    if env.auth and env.auth.token_env:
+    if generated and env.auth:
+        templates[env.auth.header] = env.auth.header_value("${" + TOKEN_VAR + "}")
+    elif env.auth and env.auth.token_env:
         templates[env.auth.header] = env.auth.header_value("${" + env.auth.token_env + "}")
     elif login_token and env.auth:
         templates[env.auth.header] = env.auth.header_value("${" + TOKEN_VAR + "}")
@@ -168,7 +182,114 @@ def _baseline_document(ctx: LayerContext, location: str) -> tuple[str, dict[str,
     return spec.source, spec.document
 
 
-def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
+def run(ctx: LayerContext) -> LayerResult:
+    """Run schemathesis as the run's own account (or the configured one), then clean up after it."""
+    from releasegate.accounts import AccountError
+    from releasegate.layers._contract.account import choose_account, clean_up
+
+    started = utcnow()
+    settings = ctx.settings_as(ContractSettings)
+    env = ctx.environment
+    work = ctx.artifact_dir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        who = choose_account(
+            settings.account,
+            env,
+            ctx.base_url,
+            run_id=ctx.run_id,
+            read_only=ctx.read_only,
+            timeout_s=settings.request_timeout_s,
+        )
+    except AccountError as exc:
+        return _error(
+            ctx,
+            started,
+            f"contract: the throwaway account could not be made: {exc}; fix [auth.signup], or set "
+            '[layers.contract] account = "configured" to run as the configured (shared) account',
+        )
+    ctx.secrets.extend(s for s in who.secrets if s not in ctx.secrets)
+    state = _Cleanup(work=work, headers=env.resolved_headers())
+    try:
+        result = _fuzz(ctx, settings, who, started, state)
+    finally:
+        report = (
+            clean_up(
+                env,
+                ctx.base_url,
+                who,
+                work=work,
+                document=state.document if settings.cleanup else None,
+                api_url=state.api_url,
+                headers=state.headers,
+                timeout_s=settings.request_timeout_s,
+                redact=ctx.redact,
+            )
+            if settings.cleanup or who.throwaway is not None
+            else None
+        )
+    return _with_cleanup(ctx, result, who, report)
+
+
+@dataclass
+class _Cleanup:
+    """What the clean-up at the end needs from the run, filled in as the run gets there."""
+
+    work: Path
+    headers: dict[str, str]
+    document: dict[str, Any] | None = None
+    api_url: str = ""
+
+
+def _with_cleanup(
+    ctx: LayerContext, result: LayerResult, who: Any, report: dict[str, Any] | None
+) -> LayerResult:
+    from releasegate.layers._contract.account import shared_note
+
+    meta = dict(result.meta)
+    meta["account"] = who.mode
+    notes = list(meta.get("notes") or [])
+    note = shared_note(who)
+    if note:
+        notes.append(note)
+        ctx.progress(f"contract: warning: {note}")
+    records = list(result.records)
+    if report is not None:
+        summary = report["summary"]
+        account = report["account"]
+        meta["cleanup"] = {**summary, "account": account.get("outcome")}
+        remains = [r for r in report["resources"] if r.get("outcome") == "remains"]
+        if account.get("outcome") == "remains" or remains:
+            notes.append(
+                f"clean-up left {len(remains)} created resource(s)"
+                + (" and the throwaway account" if account.get("outcome") == "remains" else "")
+                + " behind: see contract/cleanup.json"
+            )
+        status = Status.WARN if notes[len(meta.get("notes") or []) :] else Status.PASS
+        records.append(
+            Record(
+                layer="contract",
+                check="cleanup",
+                status=status,
+                message=f"ran as the {who.mode} account; created resources: {summary['deleted']} deleted, "
+                f"{summary['already gone']} already gone, {summary['remains']} remain, "
+                f"{summary['not deletable']} not deletable"
+                + (f"; account {account.get('outcome')}" if who.mode == "generated" else ""),
+                artifacts=[ctx.rel(ctx.artifact_dir / "cleanup.json")],
+            )
+        )
+    if notes:
+        meta["notes"] = notes
+    artifacts = list(result.artifacts)
+    cleanup_file = ctx.rel(ctx.artifact_dir / "cleanup.json")
+    if report is not None and cleanup_file not in artifacts:
+        artifacts.append(cleanup_file)
+    return result.model_copy(update={"meta": meta, "records": records, "artifacts": artifacts})
+
+
+def _fuzz(  # noqa: PLR0915
+    ctx: LayerContext, settings: ContractSettings, who: Any, started: Any, state: _Cleanup
+) -> LayerResult:
     from releasegate.layers._contract import records as rec
     from releasegate.layers._contract.auth import TOKEN_VAR, AuthFailed, resolve_token
     from releasegate.layers._contract.breaking import Change, breaking_changes
@@ -178,24 +299,24 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     from releasegate.layers._contract.suite import suite_config, suite_env
     from releasegate.scrub import scrub_tree
 
-    started = utcnow()
-    settings = ctx.settings_as(ContractSettings)
     env = ctx.environment
-    work = ctx.artifact_dir.resolve()
-    work.mkdir(parents=True, exist_ok=True)
+    work = state.work
+    generated = who.throwaway is not None
     try:
-        token = resolve_token(env.auth, ctx.base_url)
+        token = who.token if generated else resolve_token(env.auth, ctx.base_url)
     except AuthFailed as exc:
         return _error(ctx, started, f"contract: authentication failed: {exc}")
     if token and token not in ctx.secrets:
         ctx.secrets.append(token)
-    templates = _header_templates(ctx, login_token=bool(token and env.auth and env.auth.login))
+    login_token = bool(token and env.auth and (env.auth.login or generated))
+    templates = _header_templates(ctx, login_token=login_token, generated=generated)
     child_env = dict(os.environ)
-    if token and env.auth and env.auth.login:
+    if token and env.auth and (env.auth.login or generated):
         child_env[TOKEN_VAR] = token
     fetch_headers = env.resolved_headers()
     if token and env.auth:
         fetch_headers[env.auth.header] = env.auth.header_value(token)
+    state.headers = dict(fetch_headers)
 
     try:
         spec = load_spec(
@@ -204,6 +325,7 @@ def run(ctx: LayerContext) -> LayerResult:  # noqa: PLR0915
     except SpecUnavailable as exc:
         return _error(ctx, started, f"contract: {exc}")
     api_url = check_base_path(spec, ctx.base_url)
+    state.document, state.api_url = spec.document, api_url
     spec_file = work / "openapi.json"
     spec_file.write_text(json.dumps(spec.document, indent=1), encoding="utf-8")
 
@@ -391,6 +513,19 @@ def _judge_run(
     return None
 
 
+def _prepare(settings: LayerSettings, options: RunOptions, environment: Environment) -> None:
+    """``account = "generated"`` needs an environment that can make accounts."""
+    del options
+    chosen = settings if isinstance(settings, ContractSettings) else ContractSettings()
+    if chosen.account == "generated" and (environment.auth is None or environment.auth.signup is None):
+        raise ConfigError(
+            'account = "generated" needs a way to make accounts, and the environment '
+            f"{environment.name or '(ad hoc)'} declares none",
+            key="layers.contract.account",
+            hint='add [environments.<name>.auth.signup] (see docs/auth.md), or use account = "auto"',
+        )
+
+
 SPEC = LayerSpec(
     name="contract",
     summary="schemathesis against the environment's OpenAPI spec, plus breaking changes against a baseline",
@@ -414,4 +549,5 @@ SPEC = LayerSpec(
     run=run,
     policy=Policy.WRITES,
     read_only_on_production=True,
+    prepare=_prepare,
 )

@@ -14,19 +14,28 @@ Tags say where a persona may run: ``smoke`` = read-only, safe against production
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from releasegate.accounts import Account, generated_email, generated_password
 from releasegate.errors import ConfigError
+
+__all__ = [
+    "Account",
+    "EnvCredentials",
+    "Persona",
+    "generated_email",
+    "generated_password",
+    "load_personas",
+    "resolve_account",
+    "secret_values",
+]
 
 SMOKE_TAG = "smoke"
 DESKTOP = "desktop"
@@ -133,30 +142,6 @@ def load_personas(path: Path, devices: Mapping[str, object] | None = None) -> di
                     hint=hint,
                 )
     return personas
-
-
-@dataclass(frozen=True)
-class Account:
-    """Who a persona logs in as during one run. ``created`` accounts are removed at its end."""
-
-    persona: str
-    email: str
-    password: str
-    created: bool
-
-    def __repr__(self) -> str:
-        return f"Account(persona={self.persona!r}, email={self.email!r}, created={self.created})"
-
-
-def generated_password(secret: str, run_id: str, persona: str) -> str:
-    """The password of a generated account: derived, so the layer can redact it from artifacts."""
-    digest = hmac.new(secret.encode(), f"{run_id}:{persona}".encode(), hashlib.sha256).hexdigest()
-    return f"Rg-{digest[:24]}"
-
-
-def generated_email(run_id: str, persona: str, domain: str) -> str:
-    safe = re.sub(r"[^a-z0-9-]", "-", run_id.lower())
-    return f"rg-{safe}-{persona}@{domain}"
 
 
 def resolve_account(

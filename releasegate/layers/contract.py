@@ -244,46 +244,45 @@ class _Cleanup:
 def _with_cleanup(
     ctx: LayerContext, result: LayerResult, who: Any, report: dict[str, Any] | None
 ) -> LayerResult:
+    """The result with who the run acted as, what the clean-up did, and the report's notes."""
     from releasegate.layers._contract.account import shared_note
 
-    meta = dict(result.meta)
-    meta["account"] = who.mode
-    notes = list(meta.get("notes") or [])
+    meta = {**result.meta, "account": who.mode}
+    notes: list[str] = []
     note = shared_note(who)
     if note:
         notes.append(note)
         ctx.progress(f"contract: warning: {note}")
-    records = list(result.records)
+    records, artifacts = list(result.records), list(result.artifacts)
     if report is not None:
-        summary = report["summary"]
-        account = report["account"]
+        summary, account = report["summary"], report["account"]
         meta["cleanup"] = {**summary, "account": account.get("outcome")}
-        remains = [r for r in report["resources"] if r.get("outcome") == "remains"]
-        if account.get("outcome") == "remains" or remains:
-            notes.append(
-                f"clean-up left {len(remains)} created resource(s)"
-                + (" and the throwaway account" if account.get("outcome") == "remains" else "")
-                + " behind: see contract/cleanup.json"
+        left = summary["remains"]
+        if account.get("outcome") == "remains" or left or report.get("problem"):
+            what = f"{left} created resource(s)" + (
+                " and the throwaway account" if account.get("outcome") == "remains" else ""
             )
-        status = Status.WARN if notes[len(meta.get("notes") or []) :] else Status.PASS
+            notes.append(f"the clean-up left {what} behind: see contract/cleanup.json")
+        message = (
+            f"ran as the {who.mode} account; created resources: {summary['deleted']} deleted, "
+            f"{summary['already gone']} already gone, {left} remain, {summary['not deletable']} not deletable"
+        )
+        if who.mode == "generated":
+            message += f"; the account: {account.get('outcome')}"
+        cleanup_file = ctx.rel(ctx.artifact_dir / "cleanup.json")
         records.append(
             Record(
                 layer="contract",
                 check="cleanup",
-                status=status,
-                message=f"ran as the {who.mode} account; created resources: {summary['deleted']} deleted, "
-                f"{summary['already gone']} already gone, {summary['remains']} remain, "
-                f"{summary['not deletable']} not deletable"
-                + (f"; account {account.get('outcome')}" if who.mode == "generated" else ""),
-                artifacts=[ctx.rel(ctx.artifact_dir / "cleanup.json")],
+                status=Status.WARN if notes else Status.PASS,
+                message=message,
+                artifacts=[cleanup_file],
             )
         )
+        if cleanup_file not in artifacts:
+            artifacts.append(cleanup_file)
     if notes:
-        meta["notes"] = notes
-    artifacts = list(result.artifacts)
-    cleanup_file = ctx.rel(ctx.artifact_dir / "cleanup.json")
-    if report is not None and cleanup_file not in artifacts:
-        artifacts.append(cleanup_file)
+        meta["notes"] = [*(meta.get("notes") or []), *notes]
     return result.model_copy(update={"meta": meta, "records": records, "artifacts": artifacts})
 
 

@@ -14,7 +14,7 @@ import base64
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -31,6 +31,7 @@ class Created:
     created_by: str  # "POST /api/prompts"
     resource: str  # the path (or id) that names it, for the report
     delete: str | None  # "DELETE /api/prompts/{prompt_id}", or None: cannot be deleted through the API
+    count: int = 1  # how many answers created one (the unnamed ones are counted, not listed)
 
 
 def _templates(document: Mapping[str, Any]) -> list[tuple[str, re.Pattern[str], set[str]]]:
@@ -130,7 +131,11 @@ def created_resources(ndjson: Path | None, document: Mapping[str, Any], api_url:
             ident = _id_of(_decoded(response.get("content")))
             if ident is None:
                 if status == 201:  # created something the answer does not name
-                    found.setdefault(f"{created_by} unnamed", Created("", created_by, "", None))
+                    key = f"{created_by} unnamed"
+                    seen = found.get(key)
+                    found[key] = (
+                        replace(seen, count=seen.count + 1) if seen else Created("", created_by, "", None)
+                    )
                 continue
             child = _match(templates, relative.rstrip("/") + "/" + ident)
             depth = own[0].rstrip("/").count("/") + 1
@@ -173,7 +178,8 @@ def delete_resources(
                     if item.resource
                     else "the answer names no resource"
                 )
-                rows.append({**row, "outcome": "not deletable", "problem": why})
+                count = {"count": item.count} if not item.resource else {}
+                rows.append({**row, **count, "outcome": "not deletable", "problem": why})
                 continue
             if sent >= MAX_DELETES:
                 rows.append(

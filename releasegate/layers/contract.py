@@ -258,11 +258,13 @@ def _with_cleanup(
         summary, account = report["summary"], report["account"]
         meta["cleanup"] = {**summary, "account": account.get("outcome")}
         left = summary["remains"]
-        if account.get("outcome") == "remains" or left or report.get("problem"):
-            what = f"{left} created resource(s)" + (
-                " and the throwaway account" if account.get("outcome") == "remains" else ""
-            )
-            notes.append(f"the clean-up left {what} behind: see contract/cleanup.json")
+        behind = [f"{left} created resource(s)"] if left else []
+        if account.get("outcome") == "remains":
+            behind.append(f"the throwaway account {account.get('email')}")
+        if behind:
+            notes.append(f"the clean-up left {' and '.join(behind)} behind: see contract/cleanup.json")
+        if report.get("problem"):
+            notes.append(f"the clean-up did not finish: {report['problem']}")
         message = (
             f"ran as the {who.mode} account; created resources: {summary['deleted']} deleted, "
             f"{summary['already gone']} already gone, {left} remain, {summary['not deletable']} not deletable"

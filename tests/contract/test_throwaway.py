@@ -178,6 +178,13 @@ def test_a_delete_that_fails_is_reported_and_a_signup_that_fails_is_an_error(tmp
         good = Environment(name="demo", base_url=app.url, auth=_auth(mp, SIGNUP))
         assert delete_throwaway(good, app.url, made) is None
         assert _token(app.url, made.account.email, made.account.password) is None
+        left = make_ctx(tmp_path / "left", app.url, env=env, max_examples=1, seed=3, phases=["examples"])
+        leftover = contract.run(left)
+        report = _cleanup(leftover, left.artifact_dir)
+        assert report["account"]["outcome"] == "remains"
+        assert "/api/nope answered 404" in report["account"]["problem"]
+        assert any("clean-up left the throwaway account rg-" in n for n in leftover.meta["notes"])
+        assert next(r for r in leftover.records if r.check == "cleanup").status is Status.WARN
         refused = SIGNUP.model_copy(update={"path": "/api/auth/login"})  # answers 401 to a new email
         bad = Environment(name="demo", base_url=app.url, auth=_auth(mp, refused))
         with pytest.raises(AccountError):

@@ -33,3 +33,18 @@ def test_a_fixed_seed_that_did_not_reproduce_is_noted(tmp_path: Path) -> None:
         assert (
             seed_notes(_contract("r5", [], fixed=False, minutes=4), h) == []
         )  # a random seed reproduces nothing
+
+
+def test_a_layers_own_notes_reach_the_report(tmp_path: Path) -> None:
+    """A layer that could not keep to itself (the contract layer ran as the shared account) says
+    so in ``meta["notes"]``; the verdict and summary.md carry it, with the layer's name."""
+    from releasegate.config import Config
+    from releasegate.gates import run_gates
+    from tests.gates.factories import LAYERS
+
+    lr = layer("contract", counter("failures", 0.0, check="ok"))
+    lr.meta["notes"] = ["ran as the environment's configured (shared) account"]
+    config = Config(history={"enabled": False})
+    verdict = run_gates(tmp_path, run(lr), config, layers=LAYERS, record_history=False)
+    assert "contract: ran as the environment's configured (shared) account" in verdict.notes
+    assert "configured (shared) account" in (tmp_path / "summary.md").read_text(encoding="utf-8")

@@ -265,8 +265,9 @@ def _with_cleanup(
             notes.append(f"the clean-up left {' and '.join(behind)} behind: see contract/cleanup.json")
         if report.get("problem"):
             notes.append(f"the clean-up did not finish: {report['problem']}")
+        acted = "without logging in" if who.mode == "anonymous" else f"as the {who.mode} account"
         message = (
-            f"ran as the {who.mode} account; created resources: {summary['deleted']} deleted, "
+            f"ran {acted}; created resources: {summary['deleted']} deleted, "
             f"{summary['already gone']} already gone, {left} remain, {summary['not deletable']} not deletable"
         )
         if who.mode == "generated":

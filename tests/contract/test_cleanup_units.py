@@ -97,3 +97,17 @@ def test_under_a_base_path(tmp_path: Path) -> None:
 def test_no_events_no_resources(tmp_path: Path) -> None:
     assert created_resources(None, SPEC, API) == []
     assert created_resources(tmp_path / "missing.ndjson", SPEC, API) == []
+
+
+def test_the_clean_up_is_bounded_in_time() -> None:
+    """An interrupted run must still stop soon: past its time budget nothing more is sent."""
+    from releasegate.layers._contract.cleanup import delete_resources
+
+    created = [
+        Created(f"http://127.0.0.1:9/api/prompts/{i}", "POST /api/prompts", f"/api/prompts/{i}", "DELETE x")
+        for i in range(3)
+    ] + [Created("", "POST /api/tags", "/api/tags/1", None)]
+    rows = delete_resources(created, {}, timeout_s=1.0, budget_s=-1.0)
+    assert [r["outcome"] for r in rows] == ["remains", "remains", "remains", "not deletable"]
+    assert all("ran out" in r["problem"] for r in rows[:3])
+    assert rows[3]["problem"] == "the spec has no DELETE operation for it"

@@ -279,3 +279,18 @@ def test_shelf_shared_account_deleted_unless_the_run_has_its_own(
     assert result.meta["account"] == "generated"
     assert report["account"]["outcome"] in ("deleted", "already gone"), report["account"]
     assert all(r["outcome"] != "remains" for r in report["resources"]), report["resources"]
+
+
+def test_a_read_only_run_makes_no_account_and_warns_of_nothing() -> None:
+    """Against production only safe methods run: no sign-up (a write), and nothing to spoil."""
+    from releasegate.layers._contract.account import choose_account, shared_note
+
+    auth = AuthConfig(login=LoginFlow(username_env="U", password_env="P"), signup=SIGNUP)
+    env = Environment(name="prod", base_url="http://127.0.0.1:9", production=True, auth=auth)
+    who = choose_account("auto", env, "http://127.0.0.1:9", run_id="r", read_only=True, timeout_s=1.0)
+    assert (who.mode, who.throwaway) == ("configured", None)
+    assert shared_note(who) is None
+    shared = choose_account("configured", env, "http://127.0.0.1:9", run_id="r", read_only=False, timeout_s=1)
+    note = shared_note(shared)
+    assert note is not None
+    assert 'account = "configured"' in note

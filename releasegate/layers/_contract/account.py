@@ -34,6 +34,7 @@ class RunAccount:
 
     mode: Literal["generated", "configured", "anonymous"]
     reason: str = ""  # why it is not a generated one
+    read_only: bool = False  # only safe methods: nothing of the account's can change
     throwaway: Throwaway | None = field(default=None, repr=False)
 
     @property
@@ -61,7 +62,7 @@ def choose_account(
             reason = "the run is read-only (production): no account is made"
         else:
             reason = "the environment declares no way to make an account ([auth.signup])"
-        return RunAccount(who, reason)
+        return RunAccount(who, reason, read_only=read_only)
     made = make_throwaway(env, base_url, run_id=run_id, persona="contract", timeout_s=timeout_s)
     return RunAccount("generated", throwaway=made)
 
@@ -70,8 +71,8 @@ def shared_note(who: RunAccount) -> str | None:
     """The report's warning when the run did not act as an account of its own."""
     if who.mode == "generated":
         return None
-    if who.mode == "anonymous":
-        return None  # no account at all: nothing of anyone's to spoil through a login
+    if who.mode == "anonymous" or who.read_only:
+        return None  # no account, or only reads: nothing of anyone's to spoil
     return (
         f"ran as the environment's configured (shared) account: {who.reason}; its writes may have "
         "changed that account's data for the layers after it"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +24,8 @@ __all__ = ["Created", "created_resources", "delete_resources"]
 
 MAX_DELETES = 500
 """At most this many DELETE requests at the end of a run (each bounded by the request timeout)."""
+CLEANUP_BUDGET_S = 60.0
+"""And for at most this long in all: an interrupted run must still stop soon."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ def delete_resources(
     *,
     timeout_s: float,
     probe_headers: Mapping[str, str] | None = None,
+    budget_s: float = CLEANUP_BUDGET_S,
 ) -> list[dict[str, Any]]:
     """DELETE each deletable resource; one row per resource: its outcome and why.
 
@@ -165,6 +169,7 @@ def delete_resources(
 
     rows: list[dict[str, Any]] = []
     sent = 0
+    deadline = time.monotonic() + budget_s
     with httpx.Client(headers=dict(headers), timeout=timeout_s) as client:
         for item in created:
             row: dict[str, Any] = {
@@ -180,6 +185,11 @@ def delete_resources(
                 )
                 count = {"count": item.count} if not item.resource else {}
                 rows.append({**row, **count, "outcome": "not deletable", "problem": why})
+                continue
+            if time.monotonic() > deadline:
+                rows.append(
+                    {**row, "outcome": "remains", "problem": f"the clean-up's {budget_s:.0f} s ran out"}
+                )
                 continue
             if sent >= MAX_DELETES:
                 rows.append(

@@ -66,3 +66,57 @@ def test_cli_run_with_a_server_error_is_no_go(tmp_path: Path) -> None:
         for r in failing
     )
     assert contract["meta"]["seed"] == 1
+
+
+ENV_CONFIG = """
+[environments.demo]
+base_url = "{url}"
+[environments.demo.auth.login]
+username_env = "RG_CLI_EMAIL"
+password_env = "RG_CLI_PASSWORD"
+{signup}
+[layers.contract]
+max_examples = 3
+seed = 3
+timeout_s = 120
+"""
+SIGNUP_TOML = """[environments.demo.auth.signup]
+path = "/api/auth/signup"
+delete = { method = "DELETE", path = "/api/me", body = { password = "${RG_CLI_PASSWORD}" } }
+"""
+
+
+@pytest.mark.parametrize("signup", ["", SIGNUP_TOML], ids=["configured", "generated"])
+def test_the_report_says_who_the_contract_run_acted_as(tmp_path: Path, signup: str) -> None:
+    """Without [auth.signup] the report notes that the contract layer ran as the shared account;
+    with it (the TOML of docs/auth.md) the run has its own account, removed at the end."""
+    import os
+
+    from releasegate.fixtures.promptlib import DEMO_USERS
+    from releasegate.fixtures.promptlib.launcher import start
+
+    pro = next(u for u in DEMO_USERS if u.email.startswith("pro@"))
+    with start() as app:
+        config = tmp_path / "releasegate.toml"
+        config.write_text(ENV_CONFIG.format(url=app.url, signup=signup))
+        env = {**os.environ, "RG_CLI_EMAIL": pro.email, "RG_CLI_PASSWORD": pro.password}
+        proc = subprocess.run(
+            [sys.executable, "-m", "releasegate.cli", "run", "--config", str(config), "--env", "demo",
+             "--layers", "contract", "--report-dir", "reports", "--no-history", "--plain"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False,
+        )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    run_dir = next((tmp_path / "reports").glob("*/verdict.json")).parent
+    summary = (run_dir / "summary.md").read_text(encoding="utf-8")
+    notes = json.loads((run_dir / "verdict.json").read_text(encoding="utf-8")).get("notes", [])
+    cleanup = json.loads((run_dir / "contract" / "cleanup.json").read_text(encoding="utf-8"))
+    shared = "contract: ran as the environment's configured (shared) account"
+    if signup:
+        assert cleanup["account"]["mode"] == "generated"
+        assert cleanup["account"]["outcome"] == "deleted"
+        assert not any(shared in n for n in notes), notes
+        assert pro.password not in summary
+        return
+    assert cleanup["account"]["mode"] == "configured"
+    assert any(shared in n for n in notes), notes
+    assert "configured (shared) account" in summary

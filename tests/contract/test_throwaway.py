@@ -275,6 +275,7 @@ def test_shelf_shared_account_deleted_unless_the_run_has_its_own(
         assert result.meta["account"] == "configured"
         assert any("shared" in n for n in result.meta["notes"])
         return
+    assert result.status is LayerStatus.OK, result.error
     assert after == before, (before, after)  # the reader, its shelf and the public list as they were
     assert result.meta["account"] == "generated"
     assert report["account"]["outcome"] in ("deleted", "already gone"), report["account"]

@@ -396,7 +396,8 @@ def _interrupted(
     interrupted()  # and layers watching releasegate.proc.interrupts() stop launching tools
     what = str(exc) or "Ctrl-C"
     stop_children(before)
-    done.wait(INTERRUPT_GRACE_S)  # the layer may still turn what its tools wrote into data
+    # the layer may still turn what its tools wrote into data, and undo what it made (its account)
+    done.wait(INTERRUPT_GRACE_S + spec.cleanup_grace_s)
     stop_children(before, grace_s=0.0)  # anything it started meanwhile
     found = box.get("result")
     result = found if isinstance(found, LayerResult) else _error_result(spec.name, "", started)

@@ -184,6 +184,7 @@ class LayerSpec:
     read_only_on_production: bool = False  # a writing layer that narrows itself to reads there
     prepare: Prepare | None = None
     slo_metric: str | None = None  # this layer's rate metric whose samples feed the SLO history
+    cleanup_grace_s: float = 0.0  # after an interrupt, how long it may take to undo what it made
 
     @property
     def writes(self) -> bool:

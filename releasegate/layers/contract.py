@@ -10,11 +10,17 @@ Bad input and what it becomes:
 =====================================================  ==========================================
 spec file missing, not JSON/YAML, not OpenAPI/Swagger,  ConfigError (exit 2): the configuration
 no operations, base URL path contradicting the spec,    points at the wrong thing
-unknown check name, token env var unset
+unknown check name, token env var unset,
+``account = "generated"`` without ``[auth.signup]``
 spec URL unreachable / HTTP error / serves HTML,        LayerResult status=error (exit 3): the
-login refused, schemathesis crashed, timed out or       target or the tool may be at fault;
-exercised nothing                                       never a pass
+login refused, sign-up of the throwaway account         target or the tool may be at fault;
+refused, schemathesis crashed, timed out or             never a pass
+exercised nothing
 =====================================================  ==========================================
+
+The run acts as a throwaway account when the environment can make one (``[auth.signup]``),
+else as the configured one (a note in the report), and at its end, also after a failure or an
+interrupt, deletes what it created and that account (``_contract/account.py``, ``cleanup.json``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import random
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -35,6 +41,9 @@ from releasegate.configfile import choose
 from releasegate.errors import ConfigError
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, shareable, utcnow
 from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy, RunOptions
+
+if TYPE_CHECKING:
+    from releasegate.layers._contract.account import RunAccount
 
 __all__ = ["CHECKS", "SPEC", "ContractSettings", "run"]
 
@@ -123,6 +132,9 @@ class ContractSettings(LayerSettings):
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CLEANUP_GRACE_S = 20.0
+"""After Ctrl-C / SIGTERM the engine waits this long for the clean-up (its resources get at most
+half of it, then the throwaway account is removed)."""
 
 
 def _header_templates(ctx: LayerContext, login_token: bool, generated: bool = False) -> dict[str, str]:
@@ -186,6 +198,7 @@ def run(ctx: LayerContext) -> LayerResult:
     """Run schemathesis as the run's own account (or the configured one), then clean up after it."""
     from releasegate.accounts import AccountError
     from releasegate.layers._contract.account import choose_account, clean_up
+    from releasegate.proc import interrupts
 
     started = utcnow()
     settings = ctx.settings_as(ContractSettings)
@@ -210,6 +223,7 @@ def run(ctx: LayerContext) -> LayerResult:
         )
     ctx.secrets.extend(s for s in who.secrets if s not in ctx.secrets)
     state = _Cleanup(work=work, headers=env.resolved_headers())
+    seen = interrupts()
     try:
         result = _fuzz(ctx, settings, who, started, state)
     finally:
@@ -224,6 +238,7 @@ def run(ctx: LayerContext) -> LayerResult:
                 headers=state.headers,
                 timeout_s=settings.request_timeout_s,
                 redact=ctx.redact,
+                budget_s=CLEANUP_GRACE_S / 2 if interrupts() > seen else None,
             )
             if settings.cleanup or who.throwaway is not None
             else None
@@ -242,7 +257,7 @@ class _Cleanup:
 
 
 def _with_cleanup(
-    ctx: LayerContext, result: LayerResult, who: Any, report: dict[str, Any] | None
+    ctx: LayerContext, result: LayerResult, who: RunAccount, report: dict[str, Any] | None
 ) -> LayerResult:
     """The result with who the run acted as, what the clean-up did, and the report's notes."""
     from releasegate.layers._contract.account import shared_note
@@ -290,7 +305,7 @@ def _with_cleanup(
 
 
 def _fuzz(  # noqa: PLR0915
-    ctx: LayerContext, settings: ContractSettings, who: Any, started: Any, state: _Cleanup
+    ctx: LayerContext, settings: ContractSettings, who: RunAccount, started: Any, state: _Cleanup
 ) -> LayerResult:
     from releasegate.layers._contract import records as rec
     from releasegate.layers._contract.auth import TOKEN_VAR, AuthFailed, resolve_token
@@ -552,4 +567,5 @@ SPEC = LayerSpec(
     policy=Policy.WRITES,
     read_only_on_production=True,
     prepare=_prepare,
+    cleanup_grace_s=CLEANUP_GRACE_S,
 )

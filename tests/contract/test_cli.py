@@ -120,3 +120,56 @@ def test_the_report_says_who_the_contract_run_acted_as(tmp_path: Path, signup: s
     assert cleanup["account"]["mode"] == "configured"
     assert any(shared in n for n in notes), notes
     assert "configured (shared) account" in summary
+
+
+def test_ctrl_c_during_the_contract_run_still_removes_its_account(tmp_path: Path) -> None:
+    """SIGINT mid-fuzzing: schemathesis is stopped, the run reports INCONCLUSIVE, and the throwaway
+    account and what it created are removed before releasegate exits."""
+    import os
+    import signal
+    import time
+
+    import httpx
+
+    from releasegate.fixtures.promptlib import DEMO_USERS
+    from releasegate.fixtures.promptlib.launcher import start
+
+    pro = next(u for u in DEMO_USERS if u.email.startswith("pro@"))
+    with start() as app:
+        config = tmp_path / "releasegate.toml"
+        config.write_text(
+            ENV_CONFIG.format(url=app.url, signup=SIGNUP_TOML).replace(
+                "max_examples = 3", "max_examples = 60"
+            )
+        )
+        env = {**os.environ, "RG_CLI_EMAIL": pro.email, "RG_CLI_PASSWORD": pro.password}
+        cmd = [sys.executable, "-m", "releasegate.cli", "run", "--config", str(config), "--env", "demo",
+               "--layers", "contract", "--report-dir", "reports", "--no-history", "--plain"]  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and proc.poll() is None:
+                events = list((tmp_path / "reports").glob("*/contract/reports/*.ndjson"))
+                if events and "ScenarioFinished" in events[0].read_text(encoding="utf-8", errors="replace"):
+                    break
+                time.sleep(0.2)
+            assert proc.poll() is None, "the run ended before it could be interrupted"
+            proc.send_signal(signal.SIGINT)
+            output, _ = proc.communicate(timeout=90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+        run_dir = next((tmp_path / "reports").glob("*/verdict.json")).parent
+        cleanup = json.loads((run_dir / "contract" / "cleanup.json").read_text(encoding="utf-8"))
+        email = cleanup["account"]["email"]
+        # the email is free again: the account is gone (a sign-up of a taken email answers 409)
+        free = httpx.post(
+            f"{app.url}/api/auth/signup", json={"email": email, "password": "probe-password-1"}, timeout=10
+        )
+    assert proc.returncode == 3, output
+    assert cleanup["account"]["outcome"] == "deleted", cleanup["account"]
+    assert free.status_code == 201
+    assert all(r["outcome"] != "remains" for r in cleanup["resources"]), cleanup["resources"]

@@ -115,6 +115,7 @@ def clean_up(
     headers: Mapping[str, str],
     timeout_s: float,
     redact: Callable[[str], str],
+    budget_s: float | None = None,
 ) -> dict[str, Any]:
     """Delete what the run created, then its account; write and return ``cleanup.json``."""
     report: dict[str, Any] = {"account": {"mode": who.mode, "reason": who.reason or None}, "resources": []}
@@ -130,7 +131,11 @@ def clean_up(
             ndjson = next(iter(sorted((work / "reports").glob("*.ndjson"))), None)
             created = created_resources(ndjson, document, api_url)
             report["resources"] = delete_resources(
-                created, fresh or headers, timeout_s=timeout_s, probe_headers=env.resolved_headers()
+                created,
+                fresh or headers,
+                timeout_s=min(timeout_s, budget_s) if budget_s else timeout_s,
+                probe_headers=env.resolved_headers(),
+                **({"budget_s": budget_s} if budget_s else {}),
             )
     except Exception as exc:  # clean-up never hides the run's own result, but says what it missed
         report["problem"] = (

@@ -25,111 +25,23 @@ interrupt, deletes what it created and that account (``_contract/account.py``, `
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import random
 import shlex
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import Field, field_validator
+from typing import TYPE_CHECKING, Any
 
 from releasegate.config import Environment
 from releasegate.configfile import choose
 from releasegate.errors import ConfigError
+from releasegate.layers._contract.settings import CHECKS, ContractSettings
 from releasegate.results import LayerResult, LayerStatus, MetricKind, Record, Status, shareable, utcnow
 from releasegate.spec import LayerContext, LayerSettings, LayerSpec, MetricSpec, Policy, RunOptions
 
 if TYPE_CHECKING:
-    from releasegate.layers._contract.account import RunAccount
+    from releasegate.layers._contract.account import CleanupState, RunAccount
 
 __all__ = ["CHECKS", "SPEC", "ContractSettings", "run"]
-
-CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
-    "positive_data_acceptance",
-    "missing_required_header",
-    "unsupported_method",
-    "allow_header_conformance",
-    "use_after_free",
-    "ensure_resource_availability",
-    "ignored_auth",
-    "object_level_authorization",
-)
-Phase = Literal["examples", "coverage", "fuzzing", "stateful"]
-ALL_PHASES: tuple[Phase, ...] = ("examples", "coverage", "fuzzing", "stateful")
-
-
-def _known_checks(names: list[str], field: str) -> list[str]:
-    for name in names:
-        if name not in CHECKS and name != "all":
-            close = difflib.get_close_matches(name, CHECKS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{field}: unknown check {name!r}{hint} Known checks: {', '.join(CHECKS)}")
-    return names
-
-
-SUITE_HOOKS = "releasegate.suites.contract.hooks"
-
-
-class ContractSettings(LayerSettings):
-    """``[layers.contract]``, overlaid by ``[environments.<name>.layers.contract]``."""
-
-    timeout_s: float = Field(default=300.0, gt=0, description="Hard limit: the tool is stopped after it.")
-    phases: list[Phase] = Field(default_factory=lambda: list(ALL_PHASES))
-    checks: list[str] = Field(
-        default_factory=list, description="Checks to run; empty: schemathesis defaults."
-    )
-    exclude_checks: list[str] = Field(default_factory=list)
-    levels: dict[str, Literal["error", "warn"]] = Field(
-        default_factory=dict, description="Per-check level; a 'warn' check's failures are tagged level=warn."
-    )
-    max_examples: int = Field(default=20, ge=1)
-    workers: int | Literal["auto"] = 1
-    seed: int | None = Field(default=None, description="Fixed seed; else a random one, recorded in meta.")
-    max_time_s: int | None = Field(default=None, ge=1, description="Schemathesis's own time budget.")
-    request_timeout_s: float = Field(default=10.0, gt=0)
-    include_operations: list[str] = Field(default_factory=list, description="'METHOD /path' labels.")
-    exclude_operations: list[str] = Field(default_factory=list)
-    baseline_spec: str | None = Field(
-        default=None, description="Spec to compare with: a file, a URL or env:NAME (another environment)."
-    )
-    extra_args: list[str] = Field(default_factory=list, description="Passed to `schemathesis run` as is.")
-    hooks: str | None = Field(
-        default=SUITE_HOOKS, description="Module of schemathesis hooks/checks (SCHEMATHESIS_HOOKS)."
-    )
-    config: str | None = Field(
-        default=None,
-        description="schemathesis.toml to start from (default: the project's, else suites/contract's).",
-    )
-    account: Literal["auto", "generated", "configured"] = Field(
-        default="auto",
-        description="Who the run acts as: a throwaway account made through [auth.signup] and removed "
-        "at the end ('generated'), the environment's configured credentials ('configured'), or "
-        "'auto': generated when the environment can make accounts and the run may write.",
-    )
-    cleanup: bool = Field(
-        default=True, description="Delete what the run created where the spec has a DELETE for it."
-    )
-
-    @field_validator("checks", "exclude_checks")
-    @classmethod
-    def _checks(cls, v: list[str]) -> list[str]:
-        return _known_checks(v, "checks")
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, v: dict[str, str]) -> dict[str, str]:
-        _known_checks(list(v), "levels")
-        return v
-
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CLEANUP_GRACE_S = 20.0
@@ -197,7 +109,7 @@ def _baseline_document(ctx: LayerContext, location: str) -> tuple[str, dict[str,
 def run(ctx: LayerContext) -> LayerResult:
     """Run schemathesis as the run's own account (or the configured one), then clean up after it."""
     from releasegate.accounts import AccountError
-    from releasegate.layers._contract.account import choose_account, clean_up
+    from releasegate.layers._contract.account import CleanupState, choose_account, clean_up, with_cleanup
     from releasegate.proc import interrupts
 
     started = utcnow()
@@ -222,7 +134,7 @@ def run(ctx: LayerContext) -> LayerResult:
             '[layers.contract] account = "configured" to run as the configured (shared) account',
         )
     ctx.secrets.extend(s for s in who.secrets if s not in ctx.secrets)
-    state = _Cleanup(work=work, headers=env.resolved_headers())
+    state = CleanupState(work=work, headers=env.resolved_headers())
     seen = interrupts()
     try:
         result = _fuzz(ctx, settings, who, started, state)
@@ -243,69 +155,11 @@ def run(ctx: LayerContext) -> LayerResult:
             if settings.cleanup or who.throwaway is not None
             else None
         )
-    return _with_cleanup(ctx, result, who, report)
-
-
-@dataclass
-class _Cleanup:
-    """What the clean-up at the end needs from the run, filled in as the run gets there."""
-
-    work: Path
-    headers: dict[str, str]
-    document: dict[str, Any] | None = None
-    api_url: str = ""
-
-
-def _with_cleanup(
-    ctx: LayerContext, result: LayerResult, who: RunAccount, report: dict[str, Any] | None
-) -> LayerResult:
-    """The result with who the run acted as, what the clean-up did, and the report's notes."""
-    from releasegate.layers._contract.account import shared_note
-
-    meta = {**result.meta, "account": who.mode}
-    notes: list[str] = []
-    note = shared_note(who)
-    if note:
-        notes.append(note)
-        ctx.progress(f"contract: warning: {note}")
-    records, artifacts = list(result.records), list(result.artifacts)
-    if report is not None:
-        summary, account = report["summary"], report["account"]
-        meta["cleanup"] = {**summary, "account": account.get("outcome")}
-        left = summary["remains"]
-        behind = [f"{left} created resource(s)"] if left else []
-        if account.get("outcome") == "remains":
-            behind.append(f"the throwaway account {account.get('email')}")
-        if behind:
-            notes.append(f"the clean-up left {' and '.join(behind)} behind: see contract/cleanup.json")
-        if report.get("problem"):
-            notes.append(f"the clean-up did not finish: {report['problem']}")
-        acted = "without logging in" if who.mode == "anonymous" else f"as the {who.mode} account"
-        message = (
-            f"ran {acted}; created resources: {summary['deleted']} deleted, "
-            f"{summary['already gone']} already gone, {left} remain, {summary['not deletable']} not deletable"
-        )
-        if who.mode == "generated":
-            message += f"; the account: {account.get('outcome')}"
-        cleanup_file = ctx.rel(ctx.artifact_dir / "cleanup.json")
-        records.append(
-            Record(
-                layer="contract",
-                check="cleanup",
-                status=Status.WARN if notes else Status.PASS,
-                message=message,
-                artifacts=[cleanup_file],
-            )
-        )
-        if cleanup_file not in artifacts:
-            artifacts.append(cleanup_file)
-    if notes:
-        meta["notes"] = [*(meta.get("notes") or []), *notes]
-    return result.model_copy(update={"meta": meta, "records": records, "artifacts": artifacts})
+    return with_cleanup(ctx, result, who, report)
 
 
 def _fuzz(  # noqa: PLR0915
-    ctx: LayerContext, settings: ContractSettings, who: RunAccount, started: Any, state: _Cleanup
+    ctx: LayerContext, settings: ContractSettings, who: RunAccount, started: Any, state: CleanupState
 ) -> LayerResult:
     from releasegate.layers._contract import records as rec
     from releasegate.layers._contract.auth import TOKEN_VAR, AuthFailed, resolve_token

@@ -21,8 +21,18 @@ from releasegate.accounts import AccountError, Throwaway, delete_throwaway, make
 from releasegate.auth import LoginFailed, MissingCredential, credentials
 from releasegate.config import Environment
 from releasegate.layers._contract.cleanup import created_resources, delete_resources
+from releasegate.results import LayerResult, Record, Status
+from releasegate.spec import LayerContext
 
-__all__ = ["AccountMode", "RunAccount", "choose_account", "clean_up", "shared_note"]
+__all__ = [
+    "AccountMode",
+    "CleanupState",
+    "RunAccount",
+    "choose_account",
+    "clean_up",
+    "shared_note",
+    "with_cleanup",
+]
 
 AccountMode = Literal["auto", "generated", "configured"]
 CLEANUP_FILE = "cleanup.json"
@@ -159,3 +169,59 @@ def clean_up(
     work.mkdir(parents=True, exist_ok=True)
     (work / CLEANUP_FILE).write_text(redact(json.dumps(report, indent=2)), encoding="utf-8")
     return report
+
+
+@dataclass
+class CleanupState:
+    """What the clean-up at the end needs from the run, filled in as the run gets there."""
+
+    work: Path
+    headers: dict[str, str]
+    document: dict[str, Any] | None = None
+    api_url: str = ""
+
+
+def with_cleanup(
+    ctx: LayerContext, result: LayerResult, who: RunAccount, report: dict[str, Any] | None
+) -> LayerResult:
+    """The result with who the run acted as, what the clean-up did, and the report's notes."""
+    meta = {**result.meta, "account": who.mode}
+    notes: list[str] = []
+    note = shared_note(who)
+    if note:
+        notes.append(note)
+        ctx.progress(f"contract: warning: {note}")
+    records, artifacts = list(result.records), list(result.artifacts)
+    if report is not None:
+        summary, account = report["summary"], report["account"]
+        meta["cleanup"] = {**summary, "account": account.get("outcome")}
+        left = summary["remains"]
+        behind = [f"{left} created resource(s)"] if left else []
+        if account.get("outcome") == "remains":
+            behind.append(f"the throwaway account {account.get('email')}")
+        if behind:
+            notes.append(f"the clean-up left {' and '.join(behind)} behind: see contract/cleanup.json")
+        if report.get("problem"):
+            notes.append(f"the clean-up did not finish: {report['problem']}")
+        acted = "without logging in" if who.mode == "anonymous" else f"as the {who.mode} account"
+        message = (
+            f"ran {acted}; created resources: {summary['deleted']} deleted, "
+            f"{summary['already gone']} already gone, {left} remain, {summary['not deletable']} not deletable"
+        )
+        if who.mode == "generated":
+            message += f"; the account: {account.get('outcome')}"
+        cleanup_file = ctx.rel(ctx.artifact_dir / "cleanup.json")
+        records.append(
+            Record(
+                layer="contract",
+                check="cleanup",
+                status=Status.WARN if notes else Status.PASS,
+                message=message,
+                artifacts=[cleanup_file],
+            )
+        )
+        if cleanup_file not in artifacts:
+            artifacts.append(cleanup_file)
+    if notes:
+        meta["notes"] = [*(meta.get("notes") or []), *notes]
+    return result.model_copy(update={"meta": meta, "records": records, "artifacts": artifacts})

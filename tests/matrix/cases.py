@@ -40,14 +40,16 @@ WATCH_DURATION_S = 6  # --watch-duration of the watch rows, at WATCH_INTERVAL_S
 WATCH_INTERVAL_S = 1
 WATCH_WARMUP_S = 3.0  # traffic before the mark, so the baseline has requests on every route
 WATCH_RATE = 20.0  # requests per second of the watch rows' users
-# The watch rows judge latency at error level; the absolute margin keeps a fast route's p95 of a
-# few ms from failing on one slow interval of a shared machine (the shipped budget is a warning),
-# and allow_missing a route seen only in the watch (its own scrapes of /metrics) from blocking.
+# The watch rows judge latency at error level (the shipped budget is a warning) on the median of
+# the intervals' p95 with an absolute margin: one or two slow intervals of a shared machine (a
+# fast route's p95 of a few ms jumping a histogram bucket) do not block, while the latency fault,
+# which slows every request, moves every interval; allow_missing keeps a route seen only in the
+# watch from blocking.
 WATCH_LATENCY_SHIPPED = (
     '"watch.latency{route:*}" = { expr = "p(95) < baseline * 1.2", level = "warn", allow_missing = true }'
 )
 WATCH_LATENCY_BUDGET = (
-    '"watch.latency{route:*}" = { expr = "p(95) < baseline * 1.2 + 50ms", allow_missing = true }'
+    '"watch.latency{route:*}" = { expr = "p(50) < baseline * 1.2 + 50ms", allow_missing = true }'
 )
 
 

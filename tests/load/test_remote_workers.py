@@ -65,17 +65,22 @@ def _live_requests(tmp: Path) -> int:
     return 0
 
 
-def test_no_worker_comes_is_inconclusive_within_the_wait(tmp_path: Path) -> None:
-    port = free_port()
+def _run_master(tmp_path: Path, port: int, wait_s: float) -> tuple[int, str]:
+    """A master for one worker run to its end in the foreground: (exit code, its output)."""
     done = subprocess.run(
-        _master(tmp_path, port, expect=1, wait_s=3, duration_s=3),
+        _master(tmp_path, port, expect=1, wait_s=wait_s, duration_s=3),
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    out = done.stdout + done.stderr
-    assert done.returncode == 3, out
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_no_worker_comes_is_inconclusive_within_the_wait(tmp_path: Path) -> None:
+    port = free_port()
+    code, out = _run_master(tmp_path, port, wait_s=3)
+    assert code == 3, out
     assert "0 of 1 expected worker(s) joined" in out
     assert f"releasegate load-worker --master 127.0.0.1:{port}" in out
     assert _verdict(tmp_path)["verdict"] == "INCONCLUSIVE"
@@ -130,15 +135,8 @@ def test_a_master_that_cannot_listen_says_so_not_that_workers_did_not_come(tmp_p
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            _master(tmp_path, port, expect=1, wait_s=20, duration_s=3),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    out = done.stdout + done.stderr
-    assert done.returncode == 3, out
+        code, out = _run_master(tmp_path, port, wait_s=20)
+    assert code == 3, out
     assert "wrote no results" in out
     assert "expected worker(s) joined" not in out
 

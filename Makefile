@@ -12,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := chromium wrk postgresql prometheus
+SYSTEM_PACKAGES := chromium wrk postgresql prometheus iproute2
 ARGS ?=
 PYTEST_ARGS ?=
 COV_FLOOR ?= 85

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from releasegate.fixtures.promptlib.launcher import RunningApp, start
 from tests.pgserver import PgServer
+
+ALONE = ("watch",)
+"""Folders whose tests judge the target's latency against its own baseline minutes earlier: on a
+two-core machine another test process's browser can slow every route several-fold, so `make test`
+runs these by themselves after the parallel part (marker ``alone``)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        parts = item.path.relative_to(here).parts if item.path.is_relative_to(here) else ()
+        if parts and parts[0] in ALONE:
+            item.add_marker(pytest.mark.alone)
 
 
 @pytest.fixture(scope="session")

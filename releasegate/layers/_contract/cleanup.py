@@ -204,8 +204,13 @@ def delete_resources(
                 continue
             if 200 <= code < 300:
                 rows.append({**row, "outcome": "deleted", "status": code, "problem": None})
-            elif code in (404, 410) or (code in (401, 403) and _gone(item.url, probe_headers, timeout_s)):
+            elif code in (404, 410):
                 rows.append({**row, "outcome": "already gone", "status": code, "problem": None})
+            elif code in (401, 403) and _gone(item.url, probe_headers, timeout_s):
+                # an app may also hide what a caller may not see behind a 404: say what was seen
+                why = f"DELETE answered {code}; a GET without the run's credentials answers 404/410 "
+                why += "(gone with its account, or hidden from callers without them)"
+                rows.append({**row, "outcome": "already gone", "status": code, "problem": why})
             else:
                 rows.append(
                     {**row, "outcome": "remains", "status": code, "problem": f"DELETE answered {code}"}
